@@ -1,0 +1,53 @@
+"""Command line: `python run_pipeline.py [CSV_PATH]` builds; subcommands for the other jobs."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from salesdw.paths import Workspace
+
+# Subcommand name -> module in salesdw.commands (each: HELP, add_arguments(parser), run(args, workspace)).
+COMMANDS: dict[str, str] = {
+    "build": "salesdw.commands.build",
+}
+
+
+def _command_module(name: str) -> ModuleType:
+    return importlib.import_module(COMMANDS[name])
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_pipeline.py",
+        description="Marketing-analytics warehouse: raw sales CSV -> dbt on DuckDB -> star schema, insights.",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="warehouse directory (default: data/, or SALESDW_DATA_DIR)"
+    )
+    subparsers = parser.add_subparsers(dest="command")
+    for name in COMMANDS:
+        module = _command_module(name)
+        module.add_arguments(subparsers.add_parser(name, help=module.HELP, description=module.HELP))
+    return parser
+
+
+def with_default_subcommand(args: list[str]) -> list[str]:
+    """`run_pipeline.py data.csv` means `run_pipeline.py build data.csv`."""
+    position = 0
+    while position < len(args) and args[position].startswith("-"):
+        if args[position] in {"-h", "--help"}:
+            return args
+        # Global options come before the subcommand; --data-dir takes a value unless written --data-dir=X.
+        position += 1 if "=" in args[position] else 2
+    if position < len(args) and args[position] in COMMANDS:
+        return args
+    return [*args[:position], "build", *args[position:]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(with_default_subcommand(list(sys.argv[1:] if argv is None else argv)))
+    return int(_command_module(args.command).run(args, Workspace.from_env(args.data_dir)))

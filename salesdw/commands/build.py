@@ -1,0 +1,34 @@
+"""`run_pipeline.py [build] [CSV_PATH]`: validate the input, build, publish, summarise."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from salesdw.build import BuildRequest, run_build
+from salesdw.paths import DEFAULT_RAW_PATH, Workspace
+
+HELP = "validate the input and build the warehouse (the default command)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "raw_path",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_RAW_PATH,
+        help="raw sales CSV, a directory of CSV files or a glob (default: the bundled sample)",
+    )
+    parser.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
+    parser.add_argument("--as-of-date", help="analysis date YYYY-MM-DD (default: the last order date)")
+    parser.add_argument("--verbose", action="store_true", help="show dbt's own log lines")
+
+
+def run(args: argparse.Namespace, workspace: Workspace) -> int:
+    request = BuildRequest(
+        raw_path=args.raw_path,
+        full_refresh=args.full_refresh,
+        as_of_date=args.as_of_date,
+        verbose=args.verbose,
+    )
+    return run_build(request, workspace)

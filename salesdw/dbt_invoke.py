@@ -1,0 +1,142 @@
+"""Runs dbt in-process (dbtRunner) and turns its results into plain per-node records."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from salesdw.paths import PROJECT_ROOT
+
+LAYERS: tuple[str, ...] = ("seeds", "staging", "warehouse", "business")
+_FAILED_STATUSES = {"error", "fail", "runtime error"}
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One dbt node's outcome, reduced to what the summary and the run log need."""
+
+    unique_id: str
+    name: str
+    resource_type: str
+    layer: str
+    status: str
+    started_at: datetime | None
+    completed_at: datetime | None
+    message: str
+    failures: int | None
+
+    @property
+    def failed(self) -> bool:
+        return self.status in _FAILED_STATUSES
+
+    def describe(self) -> str:
+        """The node in plain words, e.g. 'test unique_fact_sales_order_id (warehouse layer)'."""
+        kind = {"unit_test": "unit test", "test": "data test"}.get(self.resource_type, self.resource_type)
+        detail = f"{self.failures} failing row(s)" if self.failures else self.message.strip().splitlines()
+        if isinstance(detail, list):
+            detail = next((line.strip() for line in detail if line.strip()), self.status)
+        return f"{kind} {self.name} ({self.layer} layer): {detail}"
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    success: bool
+    nodes: tuple[NodeResult, ...]
+    error: str | None = None
+
+    @property
+    def failed_nodes(self) -> tuple[NodeResult, ...]:
+        return tuple(node for node in self.nodes if node.failed)
+
+
+@contextmanager
+def environment(overrides: Mapping[str, str]) -> Iterator[None]:
+    """Sets environment variables for the duration of a dbt call (dbt reads env_var() from os.environ)."""
+    saved = {key: os.environ.get(key) for key in overrides}
+    os.environ.update(overrides)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def release_duckdb() -> None:
+    """Closes dbt-duckdb's process-wide connection so the database file can be moved or reopened."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    env = DuckDBConnectionManager._ENV
+    if env is not None:
+        env.close()
+    DuckDBConnectionManager.close_all_connections()
+
+
+def run_dbt(args: list[str], env: Mapping[str, str], quiet: bool = True) -> BuildOutcome:
+    """Invokes dbt with the project root as the project and profiles directory."""
+    from dbt.cli.main import dbtRunner
+
+    flags = ["--quiet"] if quiet else []
+    command = [*flags, *args, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
+    with environment(env):
+        try:
+            result = dbtRunner().invoke(command)
+        finally:
+            release_duckdb()
+    nodes = tuple(_node_results(result.result))
+    error = None if result.exception is None else _one_line(str(result.exception))
+    return BuildOutcome(success=bool(result.success), nodes=nodes, error=error)
+
+
+def _node_results(result: Any) -> Iterator[NodeResult]:
+    node_results = list(getattr(result, "results", None) or ())
+    model_layers = {
+        item.node.unique_id: _layer_of_path(str(item.node.original_file_path))
+        for item in node_results
+        if str(item.node.resource_type) in {"model", "seed"}
+    }
+    for node_result in node_results:
+        node = node_result.node
+        timings = [timing for timing in node_result.timing if timing.started_at and timing.completed_at]
+        yield NodeResult(
+            unique_id=node.unique_id,
+            name=node.name,
+            resource_type=str(node.resource_type),
+            layer=_layer_of(node, model_layers),
+            status=str(node_result.status),
+            started_at=timings[0].started_at if timings else None,
+            completed_at=timings[-1].completed_at if timings else None,
+            message=str(node_result.message or ""),
+            failures=node_result.failures,
+        )
+
+
+def _layer_of_path(path: str) -> str:
+    if path.startswith("seeds/"):
+        return "seeds"
+    parts = path.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "models" and parts[1] in LAYERS else "other"
+
+
+def _layer_of(node: Any, model_layers: Mapping[str, str]) -> str:
+    """Models by folder; a test belongs to the layer of the model it tests (its last parent model)."""
+    if node.unique_id in model_layers:
+        return model_layers[node.unique_id]
+    tested = getattr(node, "attached_node", None) or getattr(node, "tested_node_unique_id", None)
+    parents = [tested] if tested else list(getattr(getattr(node, "depends_on", None), "nodes", []))
+    for parent in reversed(parents):
+        if parent in model_layers:
+            return model_layers[parent]
+    path = str(getattr(node, "original_file_path", ""))
+    return _layer_of_path(path)
+
+
+def _one_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else text

@@ -1,0 +1,31 @@
+"""Shared fixtures: builds run in-process into temporary workspaces, never into the project's data/."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import BuildRun, build_warehouse
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_dbt_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One dbt target directory for the session, so partial parsing carries over between builds."""
+    previous = os.environ.get("SALESDW_TARGET_DIR")
+    os.environ["SALESDW_TARGET_DIR"] = str(tmp_path_factory.mktemp("dbt_target"))
+    yield
+    if previous is None:
+        os.environ.pop("SALESDW_TARGET_DIR", None)
+    else:
+        os.environ["SALESDW_TARGET_DIR"] = previous
+
+
+@pytest.fixture(scope="session")
+def bad_rows_build(tmp_path_factory: pytest.TempPathFactory) -> BuildRun:
+    """The warehouse built from the fixture holding every kind of bad row."""
+    return build_warehouse(FIXTURES / "bad_rows.csv", tmp_path_factory.mktemp("bad_rows"))

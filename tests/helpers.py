@@ -1,0 +1,48 @@
+"""Test helpers: run a build in-process and query its published warehouse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from salesdw.build import BuildRequest, run_build
+from salesdw.paths import Workspace
+
+
+@dataclass
+class BuildRun:
+    exit_code: int
+    output: str
+    workspace: Workspace
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        with duckdb.connect(str(self.workspace.published_db), read_only=True) as connection:
+            return connection.execute(sql, params or []).df()
+
+
+def build_warehouse(raw_path: Path, data_dir: Path, **request: Any) -> BuildRun:
+    lines: list[str] = []
+    workspace = Workspace(data_dir)
+    exit_code = run_build(BuildRequest(raw_path=raw_path, **request), workspace, echo=lines.append)
+    return BuildRun(exit_code, "\n".join(lines), workspace)
+
+
+def write_random_orders(path: Path, n_orders: int, seed: int, n_customers: int) -> pd.DataFrame:
+    """A small seeded order file in the raw contract (independent of the project's generator)."""
+    rng = np.random.default_rng(seed)
+    days = pd.to_datetime("2021-01-01") + pd.to_timedelta(rng.integers(0, 365, n_orders), unit="D")
+    frame = pd.DataFrame(
+        {
+            "Date": days.strftime("%Y-%m-%d"),
+            "Customer ID": rng.integers(10_000, 10_000 + n_customers, n_orders),
+            "Order ID": rng.permutation(np.arange(500_000, 500_000 + n_orders)),
+            "Sales": np.round(rng.lognormal(4.5, 1.0, n_orders), 2).clip(min=0.5),
+        }
+    )
+    frame.to_csv(path, index=True, index_label="Unnamed: 0")
+    return frame

@@ -1,0 +1,86 @@
+"""The runner's command line: bad inputs get one clear line and a non-zero exit before dbt runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from salesdw.cli import with_default_subcommand
+from salesdw.input_check import InputError, check_raw_input
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = "Unnamed: 0,Date,Customer ID,Order ID,Sales\n"
+
+
+def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run_pipeline.py"), "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
+    result = run_cli(str(tmp_path / "nope.csv"), data_dir=tmp_path / "data")
+    assert result.returncode == 2
+    assert result.stdout.splitlines()[0] == f"error: {tmp_path / 'nope.csv'}: file not found"
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (tmp_path / "data" / "warehouse.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "the file is empty"),
+        (HEADER, "the file has a header but no data rows"),
+        (
+            "Unnamed: 0,Date,customer_id,Order ID,Sales\n0,2021-01-01,1,1,1\n",
+            "wrong columns: missing 'Customer ID'; expected 'Unnamed: 0', 'Date', 'Customer ID', "
+            "'Order ID', 'Sales', found 'Unnamed: 0', 'Date', 'customer_id', 'Order ID', 'Sales'",
+        ),
+    ],
+)
+def test_unbuildable_files_are_named_with_the_problem(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "input.csv"
+    path.write_text(content)
+    with pytest.raises(InputError) as error:
+        check_raw_input(path)
+    assert str(error.value) == f"{path}: {message}"
+
+
+def test_extra_columns_are_reported_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "input.csv"
+    path.write_text("Unnamed: 0,Date,Customer ID,Order ID,Sales,Store\n0,2021-01-01,1,1,1,x\n")
+    assert check_raw_input(path).extra_columns == ("Store",)
+
+
+def test_bom_is_not_part_of_the_first_column(tmp_path: Path) -> None:
+    path = tmp_path / "input.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + HEADER.encode() + b"0,2021-01-01,1,1,1\r\n")
+    assert check_raw_input(path).columns[0] == "Unnamed: 0"
+
+
+def test_directory_means_all_its_csv_files(tmp_path: Path) -> None:
+    for day in ("01", "02"):
+        (tmp_path / f"sales_2021-01-{day}.csv").write_text(HEADER + f"0,2021-01-{day},1,{day},1\n")
+    report = check_raw_input(tmp_path)
+    assert report.pattern == str(tmp_path / "*.csv")
+    assert [path.name for path in report.files] == ["sales_2021-01-01.csv", "sales_2021-01-02.csv"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], ["build"]),
+        (["x.csv"], ["build", "x.csv"]),
+        (["--data-dir", "d", "x.csv"], ["--data-dir", "d", "build", "x.csv"]),
+        (["--data-dir=d"], ["--data-dir=d", "build"]),
+        (["build", "x.csv"], ["build", "x.csv"]),
+    ],
+)
+def test_build_is_the_default_command(argv: list[str], expected: list[str]) -> None:
+    assert with_default_subcommand(argv) == expected

@@ -1,0 +1,106 @@
+"""The star schema on a seeded random fixture, checked against pandas on the same file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.helpers import BuildRun, build_warehouse, write_random_orders
+
+
+@pytest.fixture(scope="module")
+def random_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildRun, pd.DataFrame]:
+    folder = tmp_path_factory.mktemp("random")
+    frame = write_random_orders(folder / "orders.csv", n_orders=3_000, seed=7, n_customers=900)
+    run = build_warehouse(folder / "orders.csv", folder / "data")
+    assert run.exit_code == 0, run.output
+    frame["Date"] = pd.to_datetime(frame["Date"]).dt.date
+    return run, frame
+
+
+def test_customer_figures_match_pandas(random_build: tuple[BuildRun, pd.DataFrame]) -> None:
+    run, frame = random_build
+    expected = frame.groupby("Customer ID").agg(
+        first_order_date=("Date", "min"),
+        last_order_date=("Date", "max"),
+        order_count=("Order ID", "count"),
+        lifetime_revenue=("Sales", "sum"),
+    )
+    actual = run.query(
+        "select customer_id, first_order_date, last_order_date, order_count, "
+        "lifetime_revenue::double as lifetime_revenue, cohort_month from dim_customer"
+    ).set_index("customer_id")
+    assert len(actual) == len(expected) == frame["Customer ID"].nunique()
+    actual = actual.loc[expected.index]
+    assert (actual.first_order_date.dt.date.values == expected.first_order_date.values).all()
+    assert (actual.last_order_date.dt.date.values == expected.last_order_date.values).all()
+    assert (actual.order_count.values == expected.order_count.values).all()
+    assert actual.lifetime_revenue.values == pytest.approx(expected.lifetime_revenue.values, abs=0.005)
+    first_months = pd.to_datetime(expected.first_order_date).dt.to_period("M").dt.start_time
+    assert (actual.cohort_month.values == first_months.values).all()
+
+
+def test_fact_revenue_and_orders_match_pandas(random_build: tuple[BuildRun, pd.DataFrame]) -> None:
+    run, frame = random_build
+    totals = run.query("select count(*) as orders, sum(amount)::double as revenue from fact_sales").iloc[0]
+    assert totals.orders == len(frame)
+    assert totals.revenue == pytest.approx(frame["Sales"].sum(), abs=0.01)
+
+
+def test_dim_date_covers_the_data_in_whole_months(random_build: tuple[BuildRun, pd.DataFrame]) -> None:
+    run, frame = random_build
+    dates = run.query(
+        "select min(calendar_date) as first, max(calendar_date) as last, count(*) as days, "
+        "count(*) filter (where is_weekend) as weekend_days from dim_date"
+    ).iloc[0]
+    assert dates.first.date() == pd.Timestamp(min(frame["Date"])).replace(day=1).date()
+    assert dates.last.date() == (pd.Timestamp(max(frame["Date"])) + pd.offsets.MonthEnd(0)).date()
+    assert dates.days == (dates.last - dates.first).days + 1
+    expected_weekend = pd.date_range(dates.first, dates.last).day_of_week.isin([5, 6]).sum()
+    assert dates.weekend_days == expected_weekend
+
+
+def test_dim_date_attributes(random_build: tuple[BuildRun, pd.DataFrame]) -> None:
+    run, _ = random_build
+    day = run.query("select * from dim_date where calendar_date = date '2021-01-03'").iloc[0]
+    # 2021-01-03 is a Sunday in ISO week 53 of 2020.
+    assert (day.date_key, day.day_of_week, day.is_weekend, day.iso_week, day.iso_year) == (
+        20210103, 7, True, 53, 2020
+    )
+    assert (day.month_number, day.quarter_number, day.year_number, day.year_month) == (1, 1, 2021, "2021-01")
+
+
+def test_every_fact_joins_its_dimensions(random_build: tuple[BuildRun, pd.DataFrame]) -> None:
+    run, _ = random_build
+    orphans = run.query(
+        """
+        select count(*) as n
+        from fact_sales
+        left join dim_customer using (customer_key)
+        left join dim_date on fact_sales.order_date_key = dim_date.date_key
+        where dim_customer.customer_key is null or dim_date.date_key is null
+        """
+    ).n[0]
+    assert orphans == 0
+
+
+def test_summary_prints_layers_and_counts(random_build: tuple[BuildRun, pd.DataFrame]) -> None:
+    run, frame = random_build
+    for layer in ("staging", "warehouse"):
+        assert any(line.startswith(layer) and "success" in line for line in run.output.splitlines())
+    assert f"raw {len(frame):,} = clean {len(frame):,} + rejected 0" in run.output
+    assert f"customers {frame['Customer ID'].nunique():,}" in run.output
+    assert f"${frame['Sales'].sum():,.2f}" in run.output
+
+
+def test_rebuild_gives_identical_tables(
+    random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path
+) -> None:
+    run, _ = random_build
+    raw = Path(run.workspace.data_dir).parent / "orders.csv"
+    again = build_warehouse(raw, tmp_path / "again")
+    assert again.exit_code == 0, again.output
+    sql = "select * from dim_customer order by customer_id"
+    pd.testing.assert_frame_equal(run.query(sql), again.query(sql))
