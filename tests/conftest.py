@@ -6,9 +6,10 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from tests.helpers import BuildRun, build_warehouse
+from tests.helpers import BuildRun, build_warehouse, write_random_orders
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -29,3 +30,14 @@ def _shared_dbt_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
 def bad_rows_build(tmp_path_factory: pytest.TempPathFactory) -> BuildRun:
     """The warehouse built from the fixture holding every kind of bad row."""
     return build_warehouse(FIXTURES / "bad_rows.csv", tmp_path_factory.mktemp("bad_rows"))
+
+
+@pytest.fixture(scope="session")
+def random_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildRun, pd.DataFrame]:
+    """A clean seeded random order file (3,000 orders, ~900 customers) and its warehouse."""
+    folder = tmp_path_factory.mktemp("random")
+    frame = write_random_orders(folder / "orders.csv", n_orders=3_000, seed=7, n_customers=900)
+    run = build_warehouse(folder / "orders.csv", folder / "data")
+    assert run.exit_code == 0, run.output
+    frame["Date"] = pd.to_datetime(frame["Date"]).dt.date
+    return run, frame

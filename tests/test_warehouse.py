@@ -7,17 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.helpers import BuildRun, build_warehouse, write_random_orders
-
-
-@pytest.fixture(scope="module")
-def random_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildRun, pd.DataFrame]:
-    folder = tmp_path_factory.mktemp("random")
-    frame = write_random_orders(folder / "orders.csv", n_orders=3_000, seed=7, n_customers=900)
-    run = build_warehouse(folder / "orders.csv", folder / "data")
-    assert run.exit_code == 0, run.output
-    frame["Date"] = pd.to_datetime(frame["Date"]).dt.date
-    return run, frame
+from tests.helpers import BuildRun, build_warehouse
 
 
 def test_customer_figures_match_pandas(random_build: tuple[BuildRun, pd.DataFrame]) -> None:

@@ -1,0 +1,360 @@
+{#- One row per generated insight. Every number and every sentence is computed from the models above; the
+    thresholds that set severity live in seeds/business_rules.csv. -#}
+
+with customers as (
+
+    select
+        customer_key,
+        frequency,
+        monetary_total,
+        ltv_percentile,
+        projected_12m_value
+    from {{ ref('customer_ltv') }}
+
+),
+
+segments as (
+
+    select
+        customer_key,
+        segment,
+        ltv_percentile,
+        projected_12m_value,
+        churn_risk_score
+    from {{ ref('customer_segments') }}
+
+),
+
+cohorts as (
+
+    select
+        cohort_month,
+        months_since_first_order,
+        cohort_size,
+        retention_rate
+    from {{ ref('cohort_retention') }}
+
+),
+
+months as (
+
+    select
+        month_start_date,
+        year_month,
+        is_complete_month,
+        revenue,
+        revenue_growth
+    from {{ ref('monthly_metrics') }}
+
+),
+
+targets as (
+
+    select
+        campaign_type,
+        priority,
+        estimated_campaign_value
+    from {{ ref('campaign_targets') }}
+
+),
+
+campaigns as (
+
+    select campaign_type
+    from {{ ref('campaigns') }}
+
+),
+
+rules as (
+
+    select
+        high_value_top_share,
+        insight_min_cohort_size,
+        insight_one_time_share_warning,
+        insight_concentration_warning,
+        insight_revenue_decline_warning
+    from {{ ref('int_business_rules') }}
+
+),
+
+high_value_at_risk as (
+
+    select
+        count(*) as customer_count,
+        -- Expected loss if nothing is done: projected 12-month value times the churn risk.
+        coalesce(sum(segments.projected_12m_value * segments.churn_risk_score / 100.0), 0) as value_at_stake
+    from segments
+    cross join rules
+    where segments.segment = 'At Risk'
+        and segments.ltv_percentile >= 1 - rules.high_value_top_share
+
+),
+
+one_time_buyers as (
+
+    select
+        count(*) filter (where frequency = 1) / count(*) as one_time_share,
+        count(*) filter (where frequency = 1) as one_time_count,
+        count(*) as customer_count
+    from customers
+
+),
+
+concentration as (
+
+    select
+        sum(monetary_total) filter (where ltv_percentile >= 1 - rules.high_value_top_share)
+        / sum(monetary_total) as top_revenue_share
+    from customers
+    cross join rules
+    group by rules.high_value_top_share
+
+),
+
+month_one_retention as (
+
+    -- Month-1 retention of cohorts whose month 1 is over and that are large enough to compare.
+    select
+        cohorts.cohort_month,
+        cohorts.cohort_size,
+        cohorts.retention_rate
+    from cohorts
+    cross join rules
+    inner join months
+        on cohorts.cohort_month + interval 1 month = months.month_start_date
+    where cohorts.months_since_first_order = 1
+        and months.is_complete_month
+        and cohorts.cohort_size >= rules.insight_min_cohort_size
+
+),
+
+best_cohort as (
+
+    select
+        cohort_month,
+        cohort_size,
+        retention_rate
+    from month_one_retention
+    order by retention_rate desc, cohort_month
+    limit 1
+
+),
+
+worst_cohort as (
+
+    select
+        cohort_month,
+        cohort_size,
+        retention_rate
+    from month_one_retention
+    order by retention_rate asc, cohort_month
+    limit 1
+
+),
+
+latest_month as (
+
+    select
+        year_month,
+        revenue,
+        revenue_growth
+    from months
+    where is_complete_month
+    order by month_start_date desc
+    limit 1
+
+),
+
+campaign_totals as (
+
+    select
+        campaigns.campaign_type,
+        count(targets.campaign_type) as target_count,
+        count(targets.campaign_type) filter (where targets.priority = 'High') as high_priority_count,
+        coalesce(sum(targets.estimated_campaign_value), 0) as estimated_value
+    from campaigns
+    left join targets
+        on campaigns.campaign_type = targets.campaign_type
+    group by campaigns.campaign_type
+
+),
+
+insights as (
+
+    select
+        1 as display_order,
+        'high_value_at_risk' as insight_key,
+        'High-value customers at risk' as title,
+        'customers' as metric_name,
+        customer_count::double as metric_value,
+        'customers' as metric_unit,
+        value_at_stake::double as secondary_value,
+        case when customer_count > 0 then 'critical' else 'info' end as severity,
+        format(
+            'High-value customers at risk: {:,} customers, ${:,.0f} at stake',
+            customer_count, value_at_stake
+        ) as headline,
+        case
+            when customer_count > 0 then format(
+                'Contact these {:,} top-LTV customers first (Retention campaign, High priority): '
+                || '${:,.0f} of next year''s revenue is expected to go with them if nothing is done.',
+                customer_count, value_at_stake
+            )
+            else 'No top-LTV customer is at risk today; keep monitoring recency.'
+        end as recommendation
+    from high_value_at_risk
+
+    union all
+
+    select
+        2,
+        'one_time_buyer_share',
+        'One-time buyers',
+        'one_time_share',
+        one_time_share,
+        'share',
+        one_time_count::double,
+        case when one_time_share > rules.insight_one_time_share_warning then 'warning' else 'info' end,
+        format(
+            'One-time buyers: {:.1f}% of customers ({:,} of {:,}) ordered only once',
+            100 * one_time_share, one_time_count, customer_count
+        ),
+        case
+            when one_time_share > rules.insight_one_time_share_warning then format(
+                'Above the {:.0f}% warning level: a second-purchase offer to New customers is the biggest lever.',
+                100 * rules.insight_one_time_share_warning
+            )
+            else 'Repeat purchasing is healthy; keep the onboarding journey.'
+        end
+    from one_time_buyers
+    cross join rules
+
+    union all
+
+    select
+        3,
+        'best_cohort_retention',
+        'Best cohort by month-1 retention',
+        'retention_rate',
+        retention_rate,
+        'share',
+        cohort_size::double,
+        'info',
+        format(
+            'Best cohort: {} with {:.1f}% of {:,} customers back in their second month',
+            strftime(cohort_month, '%Y-%m'), 100 * retention_rate, cohort_size
+        ),
+        format('Study what {} customers were offered and repeat it.', strftime(cohort_month, '%Y-%m'))
+    from best_cohort
+
+    union all
+
+    select
+        4,
+        'worst_cohort_retention',
+        'Worst cohort by month-1 retention',
+        'retention_rate',
+        retention_rate,
+        'share',
+        cohort_size::double,
+        'warning',
+        format(
+            'Worst cohort: {} with {:.1f}% of {:,} customers back in their second month',
+            strftime(cohort_month, '%Y-%m'), 100 * retention_rate, cohort_size
+        ),
+        format(
+            'Check the acquisition channels and first-order experience of {}.', strftime(cohort_month, '%Y-%m')
+        )
+    from worst_cohort
+
+    union all
+
+    select
+        5,
+        'latest_month_revenue_trend',
+        'Latest month revenue trend',
+        'revenue_growth',
+        revenue_growth,
+        'share',
+        revenue::double,
+        case
+            when revenue_growth < rules.insight_revenue_decline_warning then 'warning'
+            else 'info'
+        end,
+        case
+            when revenue_growth is null then format('Revenue in {}: ${:,.0f} (no earlier month)', year_month, revenue)
+            else format(
+                'Revenue in {}: ${:,.0f}, {} {:.1f}% on the month before',
+                year_month, revenue, case when revenue_growth >= 0 then 'up' else 'down' end,
+                100 * abs(revenue_growth)
+            )
+        end,
+        case
+            when revenue_growth < rules.insight_revenue_decline_warning
+                then 'Revenue fell faster than the warning level: check whether new or returning customers drove it.'
+            else 'No action needed on the monthly trend.'
+        end
+    from latest_month
+    cross join rules
+
+    union all
+
+    select
+        6,
+        'revenue_concentration',
+        'Revenue concentration',
+        'top_revenue_share',
+        top_revenue_share,
+        'share',
+        rules.high_value_top_share,
+        case when top_revenue_share > rules.insight_concentration_warning then 'warning' else 'info' end,
+        format(
+            'Revenue concentration: the top {:.0f}% of customers bring {:.1f}% of revenue',
+            100 * rules.high_value_top_share, 100 * top_revenue_share
+        ),
+        case
+            when top_revenue_share > rules.insight_concentration_warning
+                then 'Revenue depends on few customers: protect them with the Loyalty campaign.'
+            else 'Revenue is spread widely; broad campaigns pay.'
+        end
+    from concentration
+    cross join rules
+
+    union all
+
+    select
+        7 + row_number() over (order by estimated_value desc, campaign_type),
+        'campaign_opportunity_' || lower(replace(campaign_type, '-', '_')),
+        'Campaign opportunity: ' || campaign_type,
+        'estimated_campaign_value',
+        estimated_value::double,
+        'currency',
+        target_count::double,
+        'info',
+        format(
+            '{} campaign: {:,} customers ({:,} high priority), ${:,.0f} estimated value',
+            campaign_type, target_count, high_priority_count, estimated_value
+        ),
+        case
+            when target_count = 0 then format('No customer qualifies for {} today.', campaign_type)
+            else format(
+                'Export the {} list (run_pipeline.py export campaign_targets) and start with High priority.',
+                campaign_type
+            )
+        end
+    from campaign_totals
+
+)
+
+select
+    display_order,
+    insight_key,
+    title,
+    metric_name,
+    metric_value,
+    metric_unit,
+    secondary_value,
+    severity,
+    headline,
+    recommendation
+from insights

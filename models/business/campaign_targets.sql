@@ -1,0 +1,125 @@
+{#- One row per targeted customer and campaign. Who is eligible comes from seeds/campaigns.csv; the
+    priority thresholds from seeds/business_rules.csv. -#}
+
+with segments as (
+
+    select
+        customer_key,
+        customer_id,
+        segment,
+        recency_days,
+        frequency,
+        monetary_total,
+        churn_risk_score,
+        ltv_percentile,
+        projected_12m_value
+    from {{ ref('customer_segments') }}
+
+),
+
+customers as (
+
+    select
+        customer_key,
+        last_order_date,
+        expected_days_between_orders
+    from {{ ref('customer_ltv') }}
+
+),
+
+campaigns as (
+
+    select
+        campaign_type,
+        target_segment,
+        min_value_percentile,
+        min_orders,
+        max_churn_risk_score,
+        expected_response_rate
+    from {{ ref('campaigns') }}
+
+),
+
+rules as (
+
+    select
+        priority_high_min_value_percentile,
+        priority_high_min_churn_risk_score,
+        priority_medium_min_value_percentile,
+        priority_medium_min_churn_risk_score
+    from {{ ref('int_business_rules') }}
+
+),
+
+eligible as (
+
+    select
+        campaigns.campaign_type,
+        campaigns.expected_response_rate,
+        segments.customer_key,
+        segments.customer_id,
+        segments.segment,
+        segments.recency_days,
+        segments.frequency,
+        segments.monetary_total,
+        segments.churn_risk_score,
+        segments.ltv_percentile,
+        segments.projected_12m_value,
+        customers.last_order_date,
+        customers.expected_days_between_orders
+    from segments
+    inner join campaigns
+        on segments.segment = campaigns.target_segment
+        and segments.ltv_percentile >= campaigns.min_value_percentile
+        and segments.frequency >= campaigns.min_orders
+        and segments.churn_risk_score <= campaigns.max_churn_risk_score
+    inner join customers
+        on segments.customer_key = customers.customer_key
+
+),
+
+prioritised as (
+
+    select
+        eligible.*,
+        case
+            when eligible.ltv_percentile >= rules.priority_high_min_value_percentile
+                or (
+                    eligible.churn_risk_score >= rules.priority_high_min_churn_risk_score
+                    and eligible.ltv_percentile >= rules.priority_medium_min_value_percentile
+                )
+                then 'High'
+            when eligible.ltv_percentile >= rules.priority_medium_min_value_percentile
+                or eligible.churn_risk_score >= rules.priority_medium_min_churn_risk_score
+                then 'Medium'
+            else 'Low'
+        end as priority
+    from eligible
+    cross join rules
+
+)
+
+select
+    campaign_type,
+    customer_key,
+    customer_id,
+    segment,
+    priority,
+    case priority when 'High' then 1 when 'Medium' then 2 else 3 end as priority_rank,
+    -- What a responding customer is expected to bring over the next 12 months.
+    {{ money('expected_response_rate * projected_12m_value') }} as estimated_campaign_value,
+    expected_response_rate,
+    projected_12m_value,
+    churn_risk_score,
+    round(ltv_percentile, 4) as ltv_percentile,
+    frequency as order_count,
+    monetary_total as lifetime_revenue,
+    last_order_date,
+    recency_days,
+    format(
+        '{} customer: last order {} days ago (usual gap {:.0f} days), {} order(s), ${:,.2f} lifetime revenue, '
+        || 'LTV above {:.0f}% of customers, churn risk {}/100',
+        segment, recency_days, expected_days_between_orders, frequency, monetary_total,
+        100 * ltv_percentile, churn_risk_score
+    ) as target_reason
+from prioritised

@@ -1,0 +1,107 @@
+{#- One row per acquisition cohort (month of first order) and month since first purchase, from 0 to the
+    analysis date's month; cells without activity are present with zeros. -#}
+
+with orders as (
+
+    select
+        customer_key,
+        order_date,
+        amount
+    from {{ ref('fact_sales') }}
+
+),
+
+customers as (
+
+    select
+        customer_key,
+        cohort_month
+    from {{ ref('dim_customer') }}
+
+),
+
+analysis_date as (
+
+    select date_trunc('month', as_of_date)::date as as_of_month
+    from {{ ref('int_analysis_date') }}
+
+),
+
+cohort_sizes as (
+
+    select
+        cohort_month,
+        count(*) as cohort_size
+    from customers
+    group by cohort_month
+
+),
+
+cells as (
+
+    select
+        cohort_sizes.cohort_month,
+        cohort_sizes.cohort_size,
+        months_since.generate_series::integer as months_since_first_order
+    from cohort_sizes
+    cross join analysis_date
+    cross join generate_series(0, date_diff('month', cohort_sizes.cohort_month, analysis_date.as_of_month))
+        as months_since
+
+),
+
+customer_months as (
+
+    select
+        customers.cohort_month,
+        date_diff('month', customers.cohort_month, date_trunc('month', orders.order_date)) as months_since_first_order,
+        orders.customer_key,
+        orders.amount
+    from orders
+    inner join customers
+        on orders.customer_key = customers.customer_key
+
+),
+
+cohort_activity as (
+
+    select
+        cohort_month,
+        months_since_first_order,
+        count(distinct customer_key) as active_customers,
+        sum(amount) as revenue
+    from customer_months
+    group by cohort_month, months_since_first_order
+
+),
+
+filled as (
+
+    select
+        cells.cohort_month,
+        cells.months_since_first_order,
+        cells.cohort_size,
+        coalesce(cohort_activity.active_customers, 0) as active_customers,
+        coalesce(cohort_activity.revenue, 0) as revenue
+    from cells
+    left join cohort_activity
+        on cells.cohort_month = cohort_activity.cohort_month
+        and cells.months_since_first_order = cohort_activity.months_since_first_order
+
+)
+
+select
+    cohort_month,
+    months_since_first_order,
+    (cohort_month + to_months(months_since_first_order))::date as activity_month,
+    cohort_size,
+    active_customers,
+    round(active_customers / cohort_size, 4) as retention_rate,
+    revenue,
+    {{ money('sum(revenue) over cohort_to_date / cohort_size') }} as cumulative_revenue_per_customer
+from filled
+window cohort_to_date as (
+    partition by cohort_month
+    order by months_since_first_order
+    rows between unbounded preceding and current row
+)

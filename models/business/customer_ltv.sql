@@ -1,0 +1,210 @@
+{#- One row per customer: recency, frequency, tenure and monetary value, the heuristic churn risk score,
+    LTV (historical and a 12-month estimate), RFM scores. Formulas: see _business.yml and DECISIONS.md. -#}
+
+with customers as (
+
+    select
+        customer_key,
+        customer_id,
+        first_order_date,
+        last_order_date,
+        cohort_month,
+        order_count,
+        lifetime_revenue,
+        average_order_value
+    from {{ ref('dim_customer') }}
+
+),
+
+orders as (
+
+    select
+        customer_key,
+        order_id,
+        order_date,
+        amount
+    from {{ ref('fact_sales') }}
+
+),
+
+analysis_date as (
+
+    select as_of_date
+    from {{ ref('int_analysis_date') }}
+
+),
+
+rules as (
+
+    select
+        churn_weight_recency,
+        churn_weight_frequency,
+        churn_weight_value_trend,
+        churn_band_high_min_score,
+        churn_band_medium_min_score,
+        projection_min_tenure_days
+    from {{ ref('int_business_rules') }}
+
+),
+
+last_orders as (
+
+    -- Same-day orders are ordered by order id, so "last" is deterministic.
+    select
+        customer_key,
+        arg_max(amount, {'order_date': order_date, 'order_id': order_id}) as last_order_amount
+    from orders
+    group by customer_key
+
+),
+
+population_rhythm as (
+
+    -- A one-order customer has no rhythm of their own: they are expected to reorder like the typical
+    -- (median) repeat customer.
+    select median(
+        (last_order_date - first_order_date) / (order_count - 1)
+    ) as median_days_between_orders
+    from customers
+    where order_count > 1
+
+),
+
+measured as (
+
+    select
+        customers.customer_key,
+        customers.customer_id,
+        customers.first_order_date,
+        customers.last_order_date,
+        customers.cohort_month,
+        customers.order_count,
+        customers.lifetime_revenue,
+        customers.average_order_value,
+        last_orders.last_order_amount,
+        analysis_date.as_of_date - customers.last_order_date as recency_days,
+        analysis_date.as_of_date - customers.first_order_date as tenure_days,
+        -- Never less than a day, so same-day repeat orders do not divide by zero.
+        greatest(
+            1.0,
+            case
+                when customers.order_count > 1
+                    then (customers.last_order_date - customers.first_order_date)
+                    / (customers.order_count - 1)
+                else coalesce(population_rhythm.median_days_between_orders, 30.0)
+            end
+        ) as expected_days_between_orders,
+        case
+            when customers.order_count > 1
+                then (customers.lifetime_revenue - last_orders.last_order_amount)
+                / (customers.order_count - 1)
+        end as earlier_average_order_value
+    from customers
+    inner join last_orders
+        on customers.customer_key = last_orders.customer_key
+    cross join analysis_date
+    cross join population_rhythm
+
+),
+
+risk_components as (
+
+    select
+        *,
+        recency_days / expected_days_between_orders as recency_ratio,
+        {{ safe_ratio('last_order_amount - earlier_average_order_value', 'earlier_average_order_value') }}
+            as order_value_trend
+    from measured
+
+),
+
+risk_scored as (
+
+    select
+        risk_components.*,
+        -- Half-life form: 0.5 when exactly one usual gap has passed, 0.75 after two, 0.875 after three.
+        1 - pow(0.5, recency_ratio) as recency_risk,
+        1.0 / order_count as frequency_risk,
+        -- 0.5 is neutral (one order, or a flat trend); a halving of the order value gives 0.75.
+        least(1.0, greatest(0.0, 0.5 - coalesce(order_value_trend, 0) / 2)) as value_trend_risk,
+        rules.churn_weight_recency,
+        rules.churn_weight_frequency,
+        rules.churn_weight_value_trend,
+        rules.churn_band_high_min_score,
+        rules.churn_band_medium_min_score,
+        rules.projection_min_tenure_days
+    from risk_components
+    cross join rules
+
+),
+
+valued as (
+
+    select
+        *,
+        round(
+            100 * (
+                churn_weight_recency * recency_risk
+                + churn_weight_frequency * frequency_risk
+                + churn_weight_value_trend * value_trend_risk
+            ) / (churn_weight_recency + churn_weight_frequency + churn_weight_value_trend)
+        )::integer as churn_risk_score,
+        order_count * 365.0 / greatest(tenure_days, projection_min_tenure_days) as annual_order_rate
+    from risk_scored
+
+),
+
+projected as (
+
+    select
+        *,
+        annual_order_rate * average_order_value as projected_12m_value_if_retained,
+        annual_order_rate * average_order_value * (1 - churn_risk_score / 100.0) as ltv_12m_estimate_value
+    from valued
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ quintile_score('recency_days desc') }} as r_score,
+        {{ quintile_score('order_count') }} as f_score,
+        {{ quintile_score('lifetime_revenue') }} as m_score,
+        -- Share of customers with a strictly lower LTV: the top 20% are those at 0.80 or above.
+        1 - cume_dist() over (order by lifetime_revenue desc) as ltv_percentile
+    from projected
+
+)
+
+select
+    customer_key,
+    customer_id,
+    first_order_date,
+    last_order_date,
+    cohort_month,
+    recency_days,
+    order_count as frequency,
+    tenure_days,
+    lifetime_revenue as monetary_total,
+    average_order_value,
+    {{ money('last_order_amount') }} as last_order_amount,
+    round(order_value_trend, 4) as order_value_trend,
+    round(expected_days_between_orders, 2) as expected_days_between_orders,
+    round(recency_ratio, 4) as recency_ratio,
+    churn_risk_score,
+    case
+        when churn_risk_score >= churn_band_high_min_score then 'High'
+        when churn_risk_score >= churn_band_medium_min_score then 'Medium'
+        else 'Low'
+    end as churn_risk_band,
+    lifetime_revenue as historical_ltv,
+    round(annual_order_rate, 4) as annual_order_rate,
+    {{ money('projected_12m_value_if_retained') }} as projected_12m_value,
+    {{ money('ltv_12m_estimate_value') }} as ltv_12m_estimate,
+    ltv_percentile,
+    r_score,
+    f_score,
+    m_score,
+    concat(r_score, f_score, m_score) as rfm_cell
+from ranked

@@ -1,0 +1,132 @@
+{#- Exactly one segment per customer. Each rule is a flag; the segment is the matching rule that comes
+    first in seeds/customer_segments_catalog.csv (evaluation_order), so reordering the seed reorders the
+    rules. Regular matches everyone, so every customer gets a segment. -#}
+
+with customers as (
+
+    select
+        customer_key,
+        customer_id,
+        recency_days,
+        tenure_days,
+        frequency,
+        monetary_total,
+        churn_risk_score,
+        ltv_percentile,
+        projected_12m_value,
+        expected_days_between_orders
+    from {{ ref('customer_ltv') }}
+
+),
+
+rules as (
+
+    select
+        new_max_days_since_first_order,
+        lost_min_days_since_last_order,
+        high_value_top_share,
+        high_value_max_days_since_last_order,
+        at_risk_min_days_since_last_order,
+        at_risk_min_churn_risk_score
+    from {{ ref('int_business_rules') }}
+
+),
+
+catalog as (
+
+    select
+        max(evaluation_order) filter (where segment = 'Lost') as lost_order,
+        max(evaluation_order) filter (where segment = 'New') as new_order,
+        max(evaluation_order) filter (where segment = 'High Value') as high_value_order,
+        max(evaluation_order) filter (where segment = 'At Risk') as at_risk_order,
+        max(evaluation_order) filter (where segment = 'Regular') as regular_order
+    from {{ ref('customer_segments_catalog') }}
+
+),
+
+flagged as (
+
+    select
+        customers.*,
+        rules.*,
+        customers.recency_days >= rules.lost_min_days_since_last_order as is_lost,
+        customers.tenure_days <= rules.new_max_days_since_first_order as is_new,
+        customers.ltv_percentile >= 1 - rules.high_value_top_share
+        and customers.recency_days <= rules.high_value_max_days_since_last_order as is_high_value,
+        customers.recency_days >= rules.at_risk_min_days_since_last_order
+        or customers.churn_risk_score >= rules.at_risk_min_churn_risk_score as is_at_risk
+    from customers
+    cross join rules
+
+),
+
+first_matching_rule as (
+
+    select
+        flagged.*,
+        least(
+            case when is_lost then catalog.lost_order end,
+            case when is_new then catalog.new_order end,
+            case when is_high_value then catalog.high_value_order end,
+            case when is_at_risk then catalog.at_risk_order end,
+            catalog.regular_order
+        ) as segment_order,
+        catalog.lost_order,
+        catalog.new_order,
+        catalog.high_value_order,
+        catalog.at_risk_order
+    from flagged
+    cross join catalog
+
+),
+
+segmented as (
+
+    select
+        *,
+        case segment_order
+            when lost_order then 'Lost'
+            when new_order then 'New'
+            when high_value_order then 'High Value'
+            when at_risk_order then 'At Risk'
+            else 'Regular'
+        end as segment
+    from first_matching_rule
+
+)
+
+select
+    customer_key,
+    customer_id,
+    segment,
+    segment_order,
+    case segment
+        when 'Lost' then format(
+            'no order for {} days (Lost from {})', recency_days, lost_min_days_since_last_order
+        )
+        when 'New' then format(
+            'first order {} days ago (New up to {})', tenure_days, new_max_days_since_first_order
+        )
+        when 'High Value' then format(
+            'LTV above {:.0f}% of customers and last order {} days ago (within {})',
+            100 * ltv_percentile, recency_days, high_value_max_days_since_last_order
+        )
+        when 'At Risk' then format(
+            'no order for {} days (usual gap {:.0f}) and churn risk {}/100 (At Risk from {} days or score {})',
+            recency_days, expected_days_between_orders, churn_risk_score,
+            at_risk_min_days_since_last_order, at_risk_min_churn_risk_score
+        )
+        else 'no earlier rule matched'
+    end as segment_reason,
+    is_lost,
+    is_new,
+    is_high_value,
+    is_at_risk,
+    recency_days,
+    tenure_days,
+    frequency,
+    monetary_total,
+    churn_risk_score,
+    ltv_percentile,
+    projected_12m_value
+from segmented

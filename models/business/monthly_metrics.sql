@@ -1,0 +1,112 @@
+{#- One row per calendar month from the first order's month to the analysis date's month; months without
+    orders are present with zeros. -#}
+
+with orders as (
+
+    select
+        customer_key,
+        order_date,
+        amount
+    from {{ ref('fact_sales') }}
+
+),
+
+customers as (
+
+    select
+        customer_key,
+        cohort_month
+    from {{ ref('dim_customer') }}
+
+),
+
+calendar as (
+
+    select distinct month_start_date
+    from {{ ref('dim_date') }}
+
+),
+
+analysis_date as (
+
+    select as_of_date
+    from {{ ref('int_analysis_date') }}
+
+),
+
+months as (
+
+    select
+        calendar.month_start_date,
+        last_day(calendar.month_start_date) <= analysis_date.as_of_date as is_complete_month
+    from calendar
+    cross join analysis_date
+    where calendar.month_start_date <= analysis_date.as_of_date
+
+),
+
+monthly_orders as (
+
+    select
+        date_trunc('month', order_date)::date as month_start_date,
+        sum(amount) as revenue,
+        count(*) as orders,
+        count(distinct customer_key) as active_customers
+    from orders
+    group by 1
+
+),
+
+monthly_new_customers as (
+
+    select
+        cohort_month as month_start_date,
+        count(*) as new_customers
+    from customers
+    group by 1
+
+),
+
+joined as (
+
+    select
+        months.month_start_date,
+        months.is_complete_month,
+        coalesce(monthly_orders.revenue, 0) as revenue,
+        coalesce(monthly_orders.orders, 0) as orders,
+        coalesce(monthly_orders.active_customers, 0) as active_customers,
+        coalesce(monthly_new_customers.new_customers, 0) as new_customers
+    from months
+    left join monthly_orders
+        on months.month_start_date = monthly_orders.month_start_date
+    left join monthly_new_customers
+        on months.month_start_date = monthly_new_customers.month_start_date
+
+),
+
+with_previous as (
+
+    select
+        *,
+        lag(revenue) over (order by month_start_date) as previous_revenue,
+        lag(active_customers) over (order by month_start_date) as previous_active_customers
+    from joined
+
+)
+
+select
+    month_start_date,
+    strftime(month_start_date, '%Y-%m') as year_month,
+    is_complete_month,
+    revenue,
+    orders,
+    active_customers,
+    new_customers,
+    active_customers - new_customers as returning_customers,
+    {{ money(safe_ratio('revenue', 'orders')) }} as average_order_value,
+    {{ money(safe_ratio('revenue', 'active_customers')) }} as revenue_per_customer,
+    round({{ safe_ratio('revenue - previous_revenue', 'previous_revenue') }}, 4) as revenue_growth,
+    round(
+        {{ safe_ratio('active_customers - previous_active_customers', 'previous_active_customers') }}, 4
+    ) as active_customers_growth
+from with_previous
