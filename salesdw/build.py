@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from salesdw.dbt_invoke import BuildOutcome, run_dbt
+from salesdw.incremental import full_refresh_reason
 from salesdw.input_check import InputError, InputReport, check_raw_input
 from salesdw.locking import BuildLocked, build_lock
 from salesdw.paths import DEFAULT_RAW_PATH, Workspace
@@ -106,7 +107,13 @@ def run_build(request: BuildRequest, workspace: Workspace, echo: Printer = print
 def _locked_build(
     request: BuildRequest, workspace: Workspace, report: InputReport, record: RunRecord, echo: Printer
 ) -> int:
-    prepare_working_copy(workspace, request.full_refresh)
+    full_refresh = request.full_refresh
+    if not full_refresh:
+        reason = full_refresh_reason(workspace.published_db, report, request.as_of_date)
+        if reason:
+            echo(f"note: full refresh: {reason}")
+            full_refresh = True
+    prepare_working_copy(workspace, full_refresh)
     echo(f"building from {report.pattern} ({len(report.files)} file(s), {report.total_bytes:,} bytes)")
     outcome: BuildOutcome = run_dbt(
         dbt_build_args(workspace, request),

@@ -13,6 +13,7 @@ from salesdw.paths import Workspace
 # Subcommand name -> module in salesdw.commands (each: HELP, add_arguments(parser), run(args, workspace)).
 COMMANDS: dict[str, str] = {
     "build": "salesdw.commands.build",
+    "bench": "salesdw.commands.bench",
 }
 
 

@@ -1,12 +1,13 @@
 {{ config(materialized='table') }}
 
-{#- One row per load: raw rows counted straight from the source (independently of the validation model)
-    beside the outcome counts, so raw = clean + rejected + collapsed duplicates can be tested. -#}
+{#- One row per load: raw rows counted straight from the source files (stg_sales__loaded_files counts each
+    file once, when it is loaded, independently of the validation model) beside the outcome counts, so
+    raw = clean + rejected + collapsed duplicates can be tested. -#}
 
 with raw_rows as (
 
-    select count(*) as raw_row_count
-    from {{ source('raw', 'sales') }}
+    select coalesce(sum(raw_row_count), 0) as raw_row_count
+    from {{ ref('stg_sales__loaded_files') }}
 
 ),
 

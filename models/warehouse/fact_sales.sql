@@ -1,3 +1,17 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_id',
+    on_schema_change='fail',
+    pre_hook="{{ delete_orders_of_latest_load() }}"
+) }}
+
+{#- Incremental on order_id. A full build reads every clean order. An incremental build first deletes
+    every order id touched by the latest staging load (pre-hook: this removes an order that became a
+    conflict), then inserts the clean orders of that load (delete+insert on order_id). Re-applying the
+    same load twice changes nothing, so the model is idempotent. #}
+-- depends_on: {{ ref('stg_sales__validated') }}
+
 with orders as (
 
     select
@@ -7,6 +21,13 @@ with orders as (
         amount,
         source_file
     from {{ ref('stg_sales') }}
+    {%- if is_incremental() %}
+    where order_id in (
+        select order_id
+        from {{ ref('stg_sales__validated') }}
+        where load_id = (select max(load_id) from {{ ref('stg_sales__validated') }})
+    )
+    {%- endif %}
 
 )
 

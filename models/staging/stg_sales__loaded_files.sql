@@ -1,0 +1,54 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='source_file',
+    on_schema_change='fail'
+) }}
+
+{#- One row per raw file loaded into the warehouse: its size and modification time when it was loaded,
+    and its rows counted straight from the file (independently of stg_sales__validated, for the
+    reconciliation). An incremental run counts only the new files. The runner compares this table with the
+    files it is about to read and forces a full refresh when a loaded file vanished or changed. -#}
+
+{#- The raw path, taken from the source's rendered read_csv(...) call at run time (not env_var: a model
+    reading an env var is re-parsed whenever its value changes). -#}
+{%- set raw_path = (source('raw', 'sales') | string).split("'")[1] if execute else '' %}
+
+with new_file_rows as (
+
+    select
+        filename as source_file,
+        count(*) as raw_row_count
+    from {{ source('raw', 'sales') }}
+    {%- if is_incremental() %}
+    where filename not in (select source_file from {{ this }})
+    {%- endif %}
+    group by filename
+
+),
+
+file_stats as (
+
+    -- read_blob without its content column only stats the files.
+    select
+        filename as source_file,
+        size as file_bytes,
+        last_modified as file_modified_at
+    from read_blob('{{ raw_path | replace("'", "''") }}')
+
+)
+
+select
+    new_file_rows.source_file,
+    file_stats.file_bytes,
+    file_stats.file_modified_at,
+    new_file_rows.raw_row_count,
+    nullif('{{ var("as_of_date") }}', '') as as_of_date,
+    {% if is_incremental() -%}
+        (select coalesce(max(load_id), 0) + 1 from {{ this }})
+    {%- else -%}
+        1
+    {%- endif %} as load_id
+from new_file_rows
+left join file_stats
+    on new_file_rows.source_file = file_stats.source_file

@@ -1,0 +1,189 @@
+"""The benchmark: the whole pipeline at several sizes, against DuckDB's floor and a pandas alternative.
+
+For each size N: generate (or reuse) N orders with the project's generator, build them with the runner in a
+subprocess (`run_pipeline.py --data-dir TMP build --full-refresh DIR`), and read dbt's run_results.json for
+the time per layer. Then, on the same file: the floor (DuckDB reads, casts and groups by customer once) and
+the pandas alternative, each in its own process. For the biggest size, also append 1% more orders as a new
+daily file and time the incremental build.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from salesdw.bench_data import BenchInput, bench_input, remove_increment, write_increment
+from salesdw.bench_process import Measured, run_measured
+from salesdw.paths import PROJECT_ROOT
+
+DEFAULT_SIZES: tuple[int, ...] = (40_000, 1_000_000, 10_000_000)
+MODEL_LAYER_ORDER: tuple[str, ...] = ("seeds", "staging", "warehouse", "business", "clv")
+TESTS = "tests"
+Printer = Callable[[str], None]
+
+
+@dataclass
+class PipelineRun:
+    seconds: float
+    peak_rss_bytes: int
+    layer_seconds: dict[str, float]
+    ok: bool
+    message: str = ""
+
+    @property
+    def overhead_seconds(self) -> float:
+        """Wall time outside dbt's nodes: interpreter, imports, parse, publish, summary."""
+        return self.layer_seconds.get("start-up", 0.0)
+
+
+@dataclass
+class SizeResult:
+    orders: int
+    full: PipelineRun
+    floor_seconds: float
+    pandas_seconds: float
+    pandas_peak_rss_bytes: int
+    incremental: PipelineRun | None = None
+    incremental_orders: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def layer_of(node: dict[str, object]) -> str:
+    """A node's column in the table: tests together; models by folder (models/<layer>/...); Python models
+    (the CLV fit) in their own column whatever their folder."""
+    kind = node.get("resource_type")
+    if kind in {"test", "unit_test"}:
+        return TESTS
+    if kind == "seed":
+        return "seeds"
+    if node.get("language") == "python":
+        return "clv"
+    parts = str(node.get("original_file_path", "")).split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "models" else "other"
+
+
+def layer_seconds(target_dir: Path) -> dict[str, float]:
+    """Seconds per layer from dbt's run_results.json: the sum of its nodes' execution times (dbt runs two
+    threads, so the layers add up to more than the wall time of the dbt part), plus dbt's own wall time."""
+    results = json.loads((target_dir / "run_results.json").read_text())
+    manifest = json.loads((target_dir / "manifest.json").read_text())
+    nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    seconds: dict[str, float] = defaultdict(float)
+    for result in results["results"]:
+        node = nodes.get(result["unique_id"], {"resource_type": result["unique_id"].split(".")[0]})
+        seconds[layer_of(node)] += float(result.get("execution_time") or 0.0)
+    seconds["dbt wall"] = float(results.get("elapsed_time") or 0.0)
+    return dict(seconds)
+
+
+def run_pipeline(
+    raw: str, data_dir: Path, target_dir: Path, full_refresh: bool, env: dict[str, str]
+) -> PipelineRun:
+    runner = str(PROJECT_ROOT / "run_pipeline.py")
+    command = [sys.executable, runner, "--data-dir", str(data_dir), "build", raw]
+    if full_refresh:
+        command.append("--full-refresh")
+    measured: Measured = run_measured(command, env={**env, "SALESDW_TARGET_DIR": str(target_dir)})
+    ok = measured.returncode == 0
+    layers = layer_seconds(target_dir) if (target_dir / "run_results.json").exists() else {}
+    layers["start-up"] = max(0.0, measured.seconds - layers.get("dbt wall", 0.0))
+    message = "" if ok else (measured.stdout + measured.stderr).strip().splitlines()[-1:][0]
+    return PipelineRun(measured.seconds, measured.peak_rss_bytes, layers, ok, message)
+
+
+def run_baseline(which: str, csv: Path, env: dict[str, str]) -> tuple[float, int]:
+    command = [sys.executable, "-m", "salesdw.bench_baselines", which, str(csv)]
+    if which == "floor" and env.get("SALESDW_MEMORY_LIMIT"):
+        command += ["--memory-limit", env["SALESDW_MEMORY_LIMIT"]]
+    measured = run_measured(command, cwd=str(PROJECT_ROOT))
+    if measured.returncode != 0:
+        raise RuntimeError(f"{which} baseline failed: {measured.stderr.strip()[-500:]}")
+    return float(json.loads(measured.stdout.strip().splitlines()[-1])["seconds"]), measured.peak_rss_bytes
+
+
+def point_input(work_dir: Path, item: BenchInput) -> str:
+    """The glob every build reads: `work_dir/input/sales_*.csv`, with `input` a symlink to the size's cached
+    directory. One path for every size keeps dbt's partial parse warm (a new SALES_RAW_PATH re-parses the
+    staging YAML), like a user who rebuilds from the same place."""
+    link = work_dir / "input"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(item.directory, target_is_directory=True)
+    return str(link / "sales_*.csv")
+
+
+def bench_size(
+    item: BenchInput, work_dir: Path, env: dict[str, str], incremental: bool, echo: Printer
+) -> SizeResult:
+    # One warehouse directory and one dbt target for every run: the profile holds the database path, and a
+    # changed profile makes dbt re-parse the whole project.
+    target_dir = work_dir / "dbt_target"
+    data_dir = work_dir / "warehouse"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    raw = point_input(work_dir, item)
+    echo(f"[{item.orders:,}] full build ...")
+    full = run_pipeline(raw, data_dir, target_dir, True, env)
+    echo(f"[{item.orders:,}] floor and pandas ...")
+    floor, _ = run_baseline("floor", item.base_file, env)
+    pandas_seconds, pandas_peak = run_baseline("pandas", item.base_file, env)
+    result = SizeResult(item.orders, full, floor, pandas_seconds, pandas_peak)
+    if incremental and full.ok:
+        result.incremental_orders = write_increment(item)
+        try:
+            added = result.incremental_orders
+            echo(f"[{item.orders:,}] incremental build after appending {added:,} orders ...")
+            result.incremental = run_pipeline(raw, data_dir, target_dir, False, env)
+        finally:
+            remove_increment(item)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return result
+
+
+def warm_up(work_dir: Path, env: dict[str, str], echo: Printer) -> None:
+    """One build of the bundled sample so dbt's partial-parse state exists (a user's second run)."""
+    echo("warm-up build (dbt parse) ...")
+    sample = PROJECT_ROOT / "data" / "sample"
+    link = work_dir / "input"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(sample, target_is_directory=True)
+    run_pipeline(str(link / "sales_*.csv"), work_dir / "warehouse", work_dir / "dbt_target", True, env)
+    shutil.rmtree(work_dir / "warehouse", ignore_errors=True)
+
+
+def run_benchmark(
+    sizes: Sequence[int],
+    seed: int,
+    cache_dir: Path,
+    work_dir: Path | None = None,
+    env: dict[str, str] | None = None,
+    incremental: bool = True,
+    echo: Printer = print,
+) -> list[SizeResult]:
+    env = dict(env or {})
+    own_work_dir = work_dir is None
+    work = Path(tempfile.mkdtemp(prefix="salesdw_bench_")) if work_dir is None else work_dir
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        warm_up(work, env, echo)
+        results = []
+        biggest = max(sizes)
+        for orders in sizes:
+            echo(f"[{orders:,}] input ...")
+            item = bench_input(cache_dir, orders, seed)
+            results.append(bench_size(item, work, env, incremental and orders == biggest, echo))
+        return results
+    finally:
+        if own_work_dir:
+            shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,69 @@
+"""Runs a command in a subprocess and measures its wall time and the peak RSS of its process tree."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import psutil
+
+_POLL_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class Measured:
+    returncode: int
+    seconds: float
+    peak_rss_bytes: int
+    stdout: str
+    stderr: str
+
+
+def _tree_rss(process: psutil.Process) -> int:
+    total = 0
+    try:
+        members = [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for member in members:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def run_measured(
+    command: Sequence[str], env: Mapping[str, str] | None = None, cwd: str | None = None
+) -> Measured:
+    """Wall seconds and peak process-tree RSS (psutil polled every 50 ms) of one command."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        list(command),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
+    peak = 0
+    stop = threading.Event()
+
+    def poll() -> None:
+        nonlocal peak
+        handle = psutil.Process(child.pid)
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(handle))
+            stop.wait(_POLL_SECONDS)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    stdout, stderr = child.communicate()
+    seconds = time.perf_counter() - started
+    stop.set()
+    poller.join()
+    return Measured(child.returncode, seconds, peak, stdout, stderr)

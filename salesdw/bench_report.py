@@ -1,0 +1,79 @@
+"""Formats the benchmark's results as one plain-text (Markdown-compatible) table."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from collections.abc import Sequence
+
+from salesdw.bench import MODEL_LAYER_ORDER, TESTS, SizeResult
+
+_GB = 1024**3
+
+
+def layer_columns(results: Sequence[SizeResult]) -> list[str]:
+    """The model layers present in any run, in DAG order, then unknown layers alphabetically, then tests."""
+    found = {
+        layer
+        for result in results
+        for layer in result.full.layer_seconds
+        if layer not in {TESTS, "dbt wall", "start-up"}
+    }
+    known = [layer for layer in MODEL_LAYER_ORDER if layer in found]
+    return [*known, *sorted(found - set(known)), TESTS]
+
+
+def format_table(results: Sequence[SizeResult]) -> str:
+    layers = layer_columns(results)
+    header = ["orders", *layers, "start-up", "total s", "peak GB", "floor s", "total/floor", "pandas s",
+              "pandas/floor", "total/pandas", "incremental +1% s"]
+    rows = [header, ["---:"] * len(header)]
+    for result in results:
+        full = result.full
+        incremental = (
+            f"{result.incremental.seconds:.1f} (+{result.incremental_orders:,})"
+            if result.incremental and result.incremental.ok
+            else ("failed" if result.incremental else "")
+        )
+        rows.append(
+            [
+                f"{result.orders:,}",
+                *(f"{full.layer_seconds.get(layer, 0.0):.2f}" for layer in layers),
+                f"{full.overhead_seconds:.2f}",
+                f"{full.seconds:.2f}" + ("" if full.ok else " FAILED"),
+                f"{full.peak_rss_bytes / _GB:.2f}",
+                f"{result.floor_seconds:.2f}",
+                f"{full.seconds / result.floor_seconds:.1f}",
+                f"{result.pandas_seconds:.2f}",
+                f"{result.pandas_seconds / result.floor_seconds:.1f}",
+                f"{full.seconds / result.pandas_seconds:.2f}",
+                incremental,
+            ]
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["| " + " | ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) + " |"
+             for row in rows]
+    return "\n".join(lines)
+
+
+def machine_line() -> str:
+    import duckdb
+    import psutil
+    from dbt.version import __version__ as dbt_version
+
+    cores = psutil.cpu_count(logical=True)
+    memory = psutil.virtual_memory().total / _GB
+    return (
+        f"machine: {cores} cores, {memory:.0f} GB RAM, {platform.system()} {platform.machine()}, "
+        f"Python {sys.version.split()[0]}, duckdb {duckdb.__version__}, dbt-core {dbt_version}"
+    )
+
+
+def notes() -> str:
+    return (
+        "Layer columns: seconds of dbt node execution (summed over dbt's threads, so they overlap); tests = "
+        "all data and unit tests; start-up = the rest of the wall time (interpreter, `import dbt`, parse, "
+        "input check, publish, summary). total = wall seconds of the whole `run_pipeline.py` process. "
+        "peak = RSS of the process tree. floor = DuckDB reading, casting and grouping the CSV by customer "
+        "once."
+    )

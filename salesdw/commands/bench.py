@@ -1,0 +1,68 @@
+"""`run_pipeline.py bench [--sizes 40000,1000000,10000000]`: the speed and scale benchmark (one table)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from salesdw.paths import Workspace
+
+# Kept here rather than imported: the CLI imports every command module, and the benchmark's own modules
+# pull in numpy and the generator (salesdw.generate.DEFAULT_SEED is 42 as well).
+DEFAULT_SIZES = "40000,1000000,10000000"
+DEFAULT_SEED = 42
+DEFAULT_CACHE_DIR = "/tmp/salesdw_bench"
+
+HELP = "benchmark the pipeline at several sizes against DuckDB's floor and pandas (prints one table)"
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=_sizes(DEFAULT_SIZES),
+        help="comma-separated order counts (default: 40000,1000000,10000000)",
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed (default: 42)")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(os.environ.get("SALESDW_BENCH_DIR", DEFAULT_CACHE_DIR)),
+        help="where generated inputs are kept between runs (default: /tmp/salesdw_bench)",
+    )
+    parser.add_argument("--work-dir", type=Path, help="where the benchmark builds (default: a temp dir)")
+    parser.add_argument("--memory-limit", help="DuckDB memory_limit for the builds (SALESDW_MEMORY_LIMIT)")
+    parser.add_argument("--temp-dir", help="DuckDB spill directory for the builds (SALESDW_TEMP_DIR)")
+    parser.add_argument("--no-incremental", action="store_true", help="skip the +1%% incremental build")
+
+
+def run(args: argparse.Namespace, workspace: Workspace) -> int:
+    from salesdw.bench import run_benchmark
+    from salesdw.bench_report import format_table, machine_line, notes
+
+    env: dict[str, str] = {}
+    if args.memory_limit:
+        env["SALESDW_MEMORY_LIMIT"] = args.memory_limit
+    if args.temp_dir:
+        env["SALESDW_TEMP_DIR"] = args.temp_dir
+    results = run_benchmark(
+        args.sizes,
+        args.seed,
+        args.cache_dir,
+        work_dir=args.work_dir,
+        env=env,
+        incremental=not args.no_incremental,
+    )
+    print()
+    print(machine_line())
+    print(format_table(results))
+    print(notes())
+    failed = [result for result in results if not result.full.ok]
+    for result in failed:
+        print(f"FAILED at {result.orders:,} orders: {result.full.message}")
+    return 1 if failed else 0

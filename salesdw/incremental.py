@@ -1,0 +1,75 @@
+"""Decides whether a build may be incremental: only when every file already loaded is still there, unchanged.
+
+The warehouse records each loaded raw file (stg_sales__loaded_files: path, size, modification time, the
+analysis date it was judged against). Appending files keeps the build incremental; a loaded file that
+vanished or changed, or another analysis date, would leave stale orders behind, so the runner rebuilds from
+scratch instead and says why in one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from salesdw.input_check import InputReport
+from salesdw.readers import fetch_dicts, open_published, table_exists
+
+LOADED_FILES_TABLE = "stg_sales__loaded_files"
+# DuckDB reports modification times in microseconds; allow for rounding.
+_MTIME_TOLERANCE_SECONDS = 0.001
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    path: str
+    size: int | None
+    modified_at: datetime | None
+
+
+def read_loaded_files(connection: duckdb.DuckDBPyConnection) -> tuple[list[LoadedFile], set[str]]:
+    """The files the warehouse holds and the analysis date(s) they were judged against ('' = none)."""
+    rows = fetch_dicts(
+        connection,
+        f"select source_file, file_bytes, file_modified_at, as_of_date from {LOADED_FILES_TABLE}",
+    )
+    files = [LoadedFile(row["source_file"], row["file_bytes"], row["file_modified_at"]) for row in rows]
+    return files, {row["as_of_date"] or "" for row in rows}
+
+
+def file_changed(loaded: LoadedFile, path: Path) -> str | None:
+    """Why a loaded file no longer matches what is on disk, or None when it is unchanged."""
+    if not path.is_file():
+        return f"{loaded.path} was loaded before but is no longer in the input"
+    stat = path.stat()
+    if loaded.size is not None and stat.st_size != loaded.size:
+        return f"{loaded.path} changed size since it was loaded ({loaded.size:,} -> {stat.st_size:,} bytes)"
+    if loaded.modified_at is not None:
+        delta = abs(stat.st_mtime - loaded.modified_at.timestamp())
+        if delta > _MTIME_TOLERANCE_SECONDS:
+            return f"{loaded.path} was modified since it was loaded"
+    return None
+
+
+def full_refresh_reason(published_db: Path, report: InputReport, as_of_date: str | None) -> str | None:
+    """One line saying why the next build must start from scratch, or None when incremental is safe."""
+    if not published_db.exists():
+        return None
+    with open_published(published_db) as connection:
+        if not table_exists(connection, LOADED_FILES_TABLE):
+            return "the warehouse does not record its loaded files yet"
+        loaded, as_of_dates = read_loaded_files(connection)
+    wanted = as_of_date or ""
+    if as_of_dates and as_of_dates != {wanted}:
+        before = ", ".join(sorted(value or "the last order date" for value in as_of_dates))
+        return f"the analysis date changed ({before} -> {wanted or 'the last order date'})"
+    current = {str(path) for path in report.files}
+    for item in loaded:
+        if item.path not in current:
+            return f"{item.path} was loaded before but is no longer in the input"
+        reason = file_changed(item, Path(item.path))
+        if reason:
+            return reason
+    return None
