@@ -11,7 +11,7 @@ from typing import Any
 
 from salesdw.paths import PROJECT_ROOT
 
-LAYERS: tuple[str, ...] = ("seeds", "staging", "warehouse", "business")
+LAYERS: tuple[str, ...] = ("seeds", "staging", "warehouse", "clv", "business")
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
 
 

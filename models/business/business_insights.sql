@@ -7,7 +7,7 @@ with customers as (
         customer_key,
         frequency,
         monetary_total,
-        ltv_percentile,
+        historical_ltv_percentile,
         projected_12m_value
     from {{ ref('customer_ltv') }}
 
@@ -102,8 +102,9 @@ one_time_buyers as (
 
 concentration as (
 
+    -- Ranked by revenue to date whatever the LTV basis: this is about where today's revenue comes from.
     select
-        sum(monetary_total) filter (where ltv_percentile >= 1 - rules.high_value_top_share)
+        sum(monetary_total) filter (where historical_ltv_percentile >= 1 - rules.high_value_top_share)
         / sum(monetary_total) as top_revenue_share
     from customers
     cross join rules

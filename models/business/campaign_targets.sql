@@ -22,7 +22,9 @@ customers as (
     select
         customer_key,
         last_order_date,
-        expected_days_between_orders
+        expected_days_between_orders,
+        p_alive,
+        predicted_clv
     from {{ ref('customer_ltv') }}
 
 ),
@@ -66,7 +68,9 @@ eligible as (
         segments.ltv_percentile,
         segments.projected_12m_value,
         customers.last_order_date,
-        customers.expected_days_between_orders
+        customers.expected_days_between_orders,
+        customers.p_alive,
+        customers.predicted_clv
     from segments
     inner join campaigns
         on segments.segment = campaigns.target_segment
@@ -116,6 +120,8 @@ select
     monetary_total as lifetime_revenue,
     last_order_date,
     recency_days,
+    p_alive,
+    predicted_clv,
     format(
         '{} customer: last order {} days ago (usual gap {:.0f} days), {} order(s), ${:,.2f} lifetime revenue, '
         || 'LTV above {:.0f}% of customers, churn risk {}/100',

@@ -1,5 +1,7 @@
 {#- One row per customer: recency, frequency, tenure and monetary value, the heuristic churn risk score,
-    LTV (historical and a 12-month estimate), RFM scores. Formulas: see _business.yml and DECISIONS.md. -#}
+    LTV (historical and a 12-month estimate), RFM scores, and beside them the model-based view from the
+    clv layer (P(alive), expected purchases, predicted CLV). Customers are ranked by predicted CLV when the
+    fits converged, else by historical revenue (ltv_basis). Formulas: see _business.yml and DECISIONS.md. -#}
 
 with customers as (
 
@@ -31,6 +33,25 @@ analysis_date as (
 
     select as_of_date
     from {{ ref('int_analysis_date') }}
+
+),
+
+clv as (
+
+    select
+        customer_key,
+        p_alive,
+        expected_purchases_90d,
+        predicted_clv
+    from {{ ref('customer_clv') }}
+
+),
+
+clv_fit as (
+
+    -- One basis for everybody: predicted_clv when both fits converged, else historical_revenue.
+    select coalesce(any_value(ltv_basis), 'historical_revenue') as ltv_basis
+    from {{ ref('clv_model_fit') }}
 
 ),
 
@@ -82,6 +103,10 @@ measured as (
         customers.lifetime_revenue,
         customers.average_order_value,
         last_orders.last_order_amount,
+        clv.p_alive,
+        clv.expected_purchases_90d,
+        clv.predicted_clv,
+        clv_fit.ltv_basis,
         analysis_date.as_of_date - customers.last_order_date as recency_days,
         analysis_date.as_of_date - customers.first_order_date as tenure_days,
         -- Never less than a day, so same-day repeat orders do not divide by zero.
@@ -102,8 +127,11 @@ measured as (
     from customers
     inner join last_orders
         on customers.customer_key = last_orders.customer_key
+    left join clv
+        on customers.customer_key = clv.customer_key
     cross join analysis_date
     cross join population_rhythm
+    cross join clv_fit
 
 ),
 
@@ -159,7 +187,12 @@ projected as (
     select
         *,
         annual_order_rate * average_order_value as projected_12m_value_if_retained,
-        annual_order_rate * average_order_value * (1 - churn_risk_score / 100.0) as ltv_12m_estimate_value
+        annual_order_rate * average_order_value * (1 - churn_risk_score / 100.0) as ltv_12m_estimate_value,
+        -- A customer without a CLV row (first order after the analysis date) ranks as worth nothing yet.
+        case
+            when ltv_basis = 'predicted_clv' then coalesce(predicted_clv, 0)
+            else lifetime_revenue
+        end as ltv_ranking_value
     from valued
 
 ),
@@ -172,7 +205,8 @@ ranked as (
         {{ quintile_score('order_count') }} as f_score,
         {{ quintile_score('lifetime_revenue') }} as m_score,
         -- Share of customers with a strictly lower LTV: the top 20% are those at 0.80 or above.
-        1 - cume_dist() over (order by lifetime_revenue desc) as ltv_percentile
+        1 - cume_dist() over (order by ltv_ranking_value desc) as ltv_percentile,
+        1 - cume_dist() over (order by lifetime_revenue desc) as historical_ltv_percentile
     from projected
 
 )
@@ -202,7 +236,13 @@ select
     round(annual_order_rate, 4) as annual_order_rate,
     {{ money('projected_12m_value_if_retained') }} as projected_12m_value,
     {{ money('ltv_12m_estimate_value') }} as ltv_12m_estimate,
+    p_alive,
+    expected_purchases_90d,
+    predicted_clv,
+    ltv_basis,
+    ltv_ranking_value,
     ltv_percentile,
+    historical_ltv_percentile,
     r_score,
     f_score,
     m_score,

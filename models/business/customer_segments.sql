@@ -12,6 +12,7 @@ with customers as (
         frequency,
         monetary_total,
         churn_risk_score,
+        p_alive,
         ltv_percentile,
         projected_12m_value,
         expected_days_between_orders
@@ -27,7 +28,8 @@ rules as (
         high_value_top_share,
         high_value_max_days_since_last_order,
         at_risk_min_days_since_last_order,
-        at_risk_min_churn_risk_score
+        at_risk_min_churn_risk_score,
+        at_risk_max_p_alive
     from {{ ref('int_business_rules') }}
 
 ),
@@ -54,7 +56,9 @@ flagged as (
         customers.ltv_percentile >= 1 - rules.high_value_top_share
         and customers.recency_days <= rules.high_value_max_days_since_last_order as is_high_value,
         customers.recency_days >= rules.at_risk_min_days_since_last_order
-        or customers.churn_risk_score >= rules.at_risk_min_churn_risk_score as is_at_risk
+        or customers.churn_risk_score >= rules.at_risk_min_churn_risk_score
+        -- Model-based view: null (no converged BG/NBD fit) never matches.
+        or coalesce(customers.p_alive < rules.at_risk_max_p_alive, false) as is_at_risk
     from customers
     cross join rules
 
@@ -112,9 +116,11 @@ select
             100 * ltv_percentile, recency_days, high_value_max_days_since_last_order
         )
         when 'At Risk' then format(
-            'no order for {} days (usual gap {:.0f}) and churn risk {}/100 (At Risk from {} days or score {})',
+            'no order for {} days (usual gap {:.0f}), churn risk {}/100 and P(alive) {} '
+            || '(At Risk from {} days, score {} or P(alive) below {:.2f})',
             recency_days, expected_days_between_orders, churn_risk_score,
-            at_risk_min_days_since_last_order, at_risk_min_churn_risk_score
+            coalesce(format('{:.2f}', p_alive), 'n/a'),
+            at_risk_min_days_since_last_order, at_risk_min_churn_risk_score, at_risk_max_p_alive
         )
         else 'no earlier rule matched'
     end as segment_reason,
@@ -127,6 +133,7 @@ select
     frequency,
     monetary_total,
     churn_risk_score,
+    p_alive,
     ltv_percentile,
     projected_12m_value
 from segmented

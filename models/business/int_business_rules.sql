@@ -8,6 +8,7 @@
     'high_value_max_days_since_last_order': 'integer',
     'at_risk_min_days_since_last_order': 'integer',
     'at_risk_min_churn_risk_score': 'integer',
+    'at_risk_max_p_alive': 'double',
     'churn_weight_recency': 'double',
     'churn_weight_frequency': 'double',
     'churn_weight_value_trend': 'double',
