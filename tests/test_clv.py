@@ -1,0 +1,300 @@
+"""The CLV layer (models/clv) against an independent computation on the same fixture.
+
+* A warehouse built from orders simulated by the BG/NBD process (so the fit converges): the purchase
+  history equals a pandas summary of the raw file, the fit row equals ``salesdw.btyd`` run directly on
+  that summary, and every score equals the module's functions on the same inputs.
+* A warehouse with too few repeat buyers: the build passes, the fit row says why it did not converge,
+  the business layer ranks by historical revenue and the warn-severity test warns.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from salesdw import btyd, clv
+from tests.helpers import BuildRun, build_warehouse
+
+# Simulation parameters (weeks); the fit does not know them.
+SIM_BGNBD = btyd.BgNbdParams(r=0.5, alpha=6.0, a=0.8, b=2.5)
+SIM_GG = btyd.GammaGammaParams(p=6.0, q=4.0, gamma=15.0)
+START = pd.Timestamp("2021-01-01")
+DAYS = 365
+WARN_TEST = "assert_clv_fit_converged"
+
+
+@dataclass
+class ClvBuild:
+    run: BuildRun
+    orders: pd.DataFrame  # order_date, customer_id, order_id, amount
+    results: dict[str, dict[str, Any]]  # dbt run_results by node name: status, failures, message
+
+
+def _write_orders(path: Path, orders: pd.DataFrame) -> None:
+    raw = pd.DataFrame(
+        {
+            "Date": orders["order_date"].dt.strftime("%Y-%m-%d"),
+            "Customer ID": orders["customer_id"],
+            "Order ID": orders["order_id"],
+            "Sales": orders["amount"].map(lambda value: f"{value:.2f}"),
+        }
+    )
+    raw.to_csv(path, index=True, index_label="Unnamed: 0")
+
+
+def simulate_orders(n_customers: int, seed: int) -> pd.DataFrame:
+    """Orders from the BG/NBD process on a daily grid, with some same-day second orders."""
+    rng = np.random.default_rng(seed)
+    first_day = rng.integers(0, DAYS, n_customers)
+    lam = rng.gamma(SIM_BGNBD.r, 1.0 / SIM_BGNBD.alpha, n_customers) / 7.0  # per day
+    dropout = rng.beta(SIM_BGNBD.a, SIM_BGNBD.b, n_customers)
+    nu = rng.gamma(SIM_GG.q, 1.0 / SIM_GG.gamma, n_customers)
+    customers, days = [], []
+    for customer in range(n_customers):
+        day = float(first_day[customer])
+        customers.append(customer)
+        days.append(int(day))
+        while True:
+            day += rng.exponential(1.0 / lam[customer])
+            if day >= DAYS:
+                break
+            customers.append(customer)
+            days.append(int(day))
+            if rng.random() < dropout[customer]:
+                break
+    # 5% of orders get a second order on the same day: one purchase day in the model.
+    extra = rng.random(len(customers)) < 0.05
+    cust = np.concatenate([np.array(customers), np.array(customers)[extra]])
+    day_arr = np.concatenate([np.array(days), np.array(days)[extra]])
+    amount = rng.gamma(SIM_GG.p, 1.0 / nu[cust])
+    orders = pd.DataFrame(
+        {
+            "order_date": START + pd.to_timedelta(day_arr, unit="D"),
+            "customer_id": 100_000 + cust,
+            "amount": np.round(np.maximum(amount, 0.5), 2),
+        }
+    )
+    orders["order_id"] = 700_000 + rng.permutation(len(orders))
+    return orders
+
+
+def _build(folder: Path, orders: pd.DataFrame) -> ClvBuild:
+    _write_orders(folder / "orders.csv", orders)
+    run = build_warehouse(folder / "orders.csv", folder / "data")
+    assert run.exit_code == 0, run.output
+    # The session shares one dbt target directory (conftest): read this build's results before the next.
+    target = Path(os.environ["SALESDW_TARGET_DIR"])
+    payload = json.loads((target / "run_results.json").read_text())
+    results = {
+        item["unique_id"].split(".")[2]: {
+            "status": item["status"],
+            "failures": item.get("failures"),
+            "message": item.get("message"),
+        }
+        for item in payload["results"]
+    }
+    return ClvBuild(run, orders, results)
+
+
+@pytest.fixture(scope="module")
+def clv_build(tmp_path_factory: pytest.TempPathFactory) -> ClvBuild:
+    """1,500 simulated customers (~2,000 orders): enough repeat buyers for both fits to converge."""
+    return _build(tmp_path_factory.mktemp("clv"), simulate_orders(1_500, seed=11))
+
+
+@pytest.fixture(scope="module")
+def sparse_build(tmp_path_factory: pytest.TempPathFactory) -> ClvBuild:
+    """60 customers, 5 of whom come back: fewer repeat buyers than clv_min_repeat_buyers (20)."""
+    rng = np.random.default_rng(3)
+    first = START + pd.to_timedelta(rng.integers(0, 300, 60), unit="D")
+    repeat = START + pd.to_timedelta(rng.integers(300, DAYS, 5), unit="D")
+    orders = pd.DataFrame(
+        {
+            "order_date": np.concatenate([first.values, repeat.values]),
+            "customer_id": np.concatenate([np.arange(60), np.arange(5)]) + 200_000,
+            "amount": np.round(rng.lognormal(4.0, 0.6, 65), 2),
+        }
+    )
+    orders["order_id"] = 800_000 + np.arange(len(orders))
+    return _build(tmp_path_factory.mktemp("clv_sparse"), orders)
+
+
+def pandas_history(orders: pd.DataFrame) -> pd.DataFrame:
+    """The paper's summary, written independently of the SQL model (and of btyd.calibration_summary)."""
+    as_of = orders["order_date"].max()
+    daily = orders.groupby(["customer_id", "order_date"], as_index=False)["amount"].sum()
+    grouped = daily.sort_values("order_date").groupby("customer_id")
+    summary = pd.DataFrame(
+        {
+            "first": grouped["order_date"].min(),
+            "last": grouped["order_date"].max(),
+            "days": grouped.size(),
+            "total": grouped["amount"].sum(),
+            "first_value": grouped["amount"].first(),
+        }
+    )
+    summary["frequency"] = summary["days"] - 1
+    summary["recency_weeks"] = (summary["last"] - summary["first"]).dt.days / 7
+    summary["age_weeks"] = (as_of - summary["first"]).dt.days / 7
+    summary["monetary"] = ((summary["total"] - summary["first_value"]) / summary["frequency"]).where(
+        summary["frequency"] > 0
+    )
+    return summary
+
+
+def _fit_rows(run: BuildRun) -> pd.DataFrame:
+    return run.query("select * from clv_model_fit").set_index("model_name")
+
+
+def test_purchase_history_matches_pandas(clv_build: ClvBuild) -> None:
+    expected = pandas_history(clv_build.orders)
+    actual = clv_build.run.query(
+        "select customer_id, purchase_days, frequency, recency_weeks, age_weeks, "
+        "repeat_purchase_value_mean::double as monetary, first_purchase_date, as_of_date "
+        "from int_customer_purchase_history"
+    ).set_index("customer_id")
+    assert len(actual) == len(expected)
+    actual = actual.loc[expected.index]
+    assert (actual["purchase_days"].values == expected["days"].values).all()
+    assert (actual["frequency"].values == expected["frequency"].values).all()
+    np.testing.assert_allclose(actual["recency_weeks"], expected["recency_weeks"], rtol=1e-12)
+    np.testing.assert_allclose(actual["age_weeks"], expected["age_weeks"], rtol=1e-12)
+    np.testing.assert_allclose(actual["monetary"], expected["monetary"], atol=5e-5)  # decimal(18, 4)
+    # Same-day orders really were collapsed (the fixture has some).
+    assert clv_build.orders.groupby(["customer_id", "order_date"]).size().max() > 1
+
+
+def test_fit_row_equals_the_module_on_the_pandas_summary(clv_build: ClvBuild) -> None:
+    summary = pandas_history(clv_build.orders)
+    bgnbd = btyd.fit_bgnbd(summary["frequency"], summary["recency_weeks"], summary["age_weeks"])
+    gamma_gamma = btyd.fit_gamma_gamma(summary["frequency"], summary["monetary"].fillna(0))
+    assert bgnbd.converged and gamma_gamma.converged
+    rows = _fit_rows(clv_build.run)
+    assert sorted(rows.index) == ["bg_nbd", "gamma_gamma"]
+    bg, gg = rows.loc["bg_nbd"], rows.loc["gamma_gamma"]
+    for name in ("r", "alpha", "a", "b", "log_likelihood"):
+        assert bg[name] == pytest.approx(getattr(bgnbd, name), rel=1e-6), name
+    for name in ("p", "q", "gamma", "log_likelihood"):
+        assert gg[name] == pytest.approx(getattr(gamma_gamma, name), rel=1e-6), name
+    assert (bg["n_customers"], bg["n_repeat_buyers"]) == (bgnbd.n_customers, bgnbd.n_repeat_buyers)
+    assert gg["n_customers"] == gamma_gamma.n
+    assert bool(bg["converged"]) and bool(gg["converged"])
+    assert set(rows["ltv_basis"]) == {"predicted_clv"}
+    assert rows["analysis_date"].iloc[0] == clv_build.orders["order_date"].max()
+    assert (rows["clv_horizon_months"] == 12).all() and (rows["clv_monthly_discount_rate"] == 0.01).all()
+    # The fit found the simulation's parameters roughly (1,500 customers): a sanity check, not a proof.
+    assert bg["r"] == pytest.approx(SIM_BGNBD.r, rel=0.5)
+    assert clv_build.results[WARN_TEST]["status"] == "pass"
+
+
+def test_scores_equal_the_module_functions(clv_build: ClvBuild) -> None:
+    summary = pandas_history(clv_build.orders)
+    rows = _fit_rows(clv_build.run)
+    bg = btyd.BgNbdParams(*(float(rows.loc["bg_nbd", key]) for key in ("r", "alpha", "a", "b")))
+    gg = btyd.GammaGammaParams(*(float(rows.loc["gamma_gamma", key]) for key in ("p", "q", "gamma")))
+    x, t_x, age = summary["frequency"], summary["recency_weeks"], summary["age_weeks"]
+    m = summary["monetary"].fillna(0)
+    actual = (
+        clv_build.run.query(
+            "select customer_id, p_alive, expected_purchases_30d, expected_purchases_90d, "
+            "expected_purchases_365d, expected_average_order_value::double as aov, "
+            "predicted_clv::double as clv, ltv_basis from customer_clv"
+        )
+        .set_index("customer_id")
+        .loc[summary.index]
+    )
+    np.testing.assert_allclose(actual["p_alive"], btyd.bgnbd_p_alive(bg, x, t_x, age), rtol=1e-9)
+    for days in (30, 90, 365):
+        expected = btyd.bgnbd_conditional_expected_purchases(bg, days / 7, x, t_x, age)
+        np.testing.assert_allclose(actual[f"expected_purchases_{days}d"], expected, rtol=1e-9)
+    np.testing.assert_allclose(actual["aov"], btyd.gamma_gamma_expected_spend(gg, x, m), atol=0.005)
+    expected_clv = btyd.predicted_clv(bg, gg, x, t_x, age, m, horizon_months=12, monthly_discount_rate=0.01)
+    np.testing.assert_allclose(actual["clv"], expected_clv, atol=0.01)  # m is stored to 4 decimals
+    assert (actual["ltv_basis"] == "predicted_clv").all()
+
+
+def test_business_layer_ranks_by_predicted_clv(clv_build: ClvBuild) -> None:
+    ltv = clv_build.run.query(
+        "select customer_id, p_alive, predicted_clv::double as clv, ltv_basis, ltv_percentile, "
+        "historical_ltv_percentile, monetary_total::double as revenue from customer_ltv"
+    ).set_index("customer_id")
+    assert (ltv["ltv_basis"] == "predicted_clv").all()
+    # Share of customers with a strictly lower predicted CLV (cents, as stored).
+    expected = 1 - ltv["clv"].rank(method="max", ascending=False) / len(ltv)
+    np.testing.assert_allclose(ltv["ltv_percentile"], expected, atol=1e-12)
+    historical = 1 - ltv["revenue"].rank(method="max", ascending=False) / len(ltv)
+    np.testing.assert_allclose(ltv["historical_ltv_percentile"], historical, atol=1e-12)
+
+    segments = clv_build.run.query(
+        "select customer_id, segment, is_at_risk, is_lost, is_new, is_high_value from customer_segments"
+    ).set_index("customer_id")
+    low = ltv.index[ltv["p_alive"] < 0.30]
+    assert len(low) > 0, "the fixture should have customers with a low P(alive)"
+    assert segments.loc[low, "is_at_risk"].all()
+    earlier_rule = segments.loc[low, ["is_lost", "is_new", "is_high_value"]].any(axis=1)
+    assert (segments.loc[low[~earlier_rule], "segment"] == "At Risk").all()
+
+
+def test_too_few_repeat_buyers_falls_back_and_warns(sparse_build: ClvBuild) -> None:
+    rows = _fit_rows(sparse_build.run)
+    assert not rows["converged"].any()
+    assert rows["message"].str.contains("too few repeat buyers: 5 < 20").all()
+    assert rows[["r", "alpha", "a", "b", "p", "q", "gamma", "log_likelihood"]].isna().all().all()
+    assert set(rows["ltv_basis"]) == {"historical_revenue"}
+    assert "customer_ltv ranks by historical revenue" in rows["ltv_basis_reason"].iloc[0]
+
+    scores = sparse_build.run.query(
+        "select count(*) as n, count(p_alive) as p_alive, count(predicted_clv) as clv from customer_clv"
+    ).iloc[0]
+    assert (scores["n"], scores["p_alive"], scores["clv"]) == (60, 0, 0)
+    ltv = sparse_build.run.query(
+        "select ltv_basis, ltv_percentile, historical_ltv_percentile, p_alive from customer_ltv"
+    )
+    assert (ltv["ltv_basis"] == "historical_revenue").all()
+    assert (ltv["ltv_percentile"] == ltv["historical_ltv_percentile"]).all()
+    assert ltv["p_alive"].isna().all()
+
+    warn = sparse_build.results[WARN_TEST]
+    assert warn["status"] == "warn" and warn["failures"] == 2
+    failed = [name for name, result in sparse_build.results.items() if result["status"] in {"fail", "error"}]
+    assert failed == []
+
+
+def test_unidentified_fit_falls_back_on_random_orders(random_build: tuple[BuildRun, pd.DataFrame]) -> None:
+    """Uniformly random orders have no dropout: BG/NBD runs to the parameter bound and says so."""
+    run, _ = random_build
+    rows = _fit_rows(run)
+    assert not rows.loc["bg_nbd", "converged"]
+    assert "optimisation bound" in rows.loc["bg_nbd", "message"]
+    assert set(rows["ltv_basis"]) == {"historical_revenue"}
+    assert run.query("select count(p_alive) as n from customer_ltv")["n"].iloc[0] == 0
+
+
+def test_settings_from_dbt_config_accept_zero_and_strings() -> None:
+    config = {"clv_horizon_months": "6", "clv_monthly_discount_rate": "0", "clv_min_repeat_buyers": None}
+    settings = clv.ClvSettings.from_config(config.get)
+    assert settings == clv.ClvSettings(horizon_months=6, monthly_discount_rate=0.0, min_repeat_buyers=20)
+
+
+def test_score_table_is_null_without_usable_fits() -> None:
+    history = clv.PurchaseHistory.from_columns(
+        {
+            "customer_key": np.array([1, 2], dtype=np.uint64),
+            "frequency": np.array([0.0, 2.0]),
+            "recency_weeks": np.array([0.0, 3.0]),
+            "age_weeks": np.array([5.0, 6.0]),
+            "repeat_purchase_value_mean": np.array([0.0, 40.0]),
+        }
+    )
+    empty = clv.score_table(history, clv.FittedModels(None, None, 12, 0.01))
+    assert list(empty.columns) == list(clv.SCORE_COLUMNS)
+    assert empty.drop(columns="customer_key").isna().all().all()
+    bg_only = clv.score_table(history, clv.FittedModels(SIM_BGNBD, None, 12, 0.01))
+    assert bg_only["p_alive"].notna().all() and bg_only["predicted_clv"].isna().all()
