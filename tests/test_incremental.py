@@ -1,0 +1,218 @@
+"""Incremental loads from a directory of daily files: an incremental build after appending files gives exactly
+the tables of a full rebuild; re-running changes nothing; a re-delivered file does not double-count; an order
+that arrives again with another amount is quarantined in both paths; a changed input forces a full refresh.
+
+One workspace and one raw directory for the whole module: dbt's partial parse stays warm (the profile holds
+the database path, so a new workspace means a full re-parse).
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from salesdw.generate import write_sales_csv
+from salesdw.incremental import full_refresh_reason
+from salesdw.input_check import check_raw_input
+from salesdw.paths import PROJECT_ROOT
+from tests.helpers import BuildRun, build_warehouse
+
+FIRST_DAYS = 20  # loaded by the first build; the rest of January arrives later
+# dbt's data and unit tests run on the incremental build only: the other builds are here for their tables
+# (the rest of the suite runs the tests on full builds), and each test node costs dbt time.
+MODELS_ONLY = {"extra_dbt_args": ["--exclude-resource-type", "test", "unit_test"]}
+WAREHOUSE_TABLES = (
+    "fact_sales", "dim_customer", "dim_date", "stg_sales_rejected", "stg_sales_reconciliation",
+)
+
+
+def business_tables() -> list[str]:
+    """Every model of models/business (whatever the business layer holds when the test runs)."""
+    folder = PROJECT_ROOT / "models" / "business"
+    return sorted(path.stem for path in folder.glob("*") if path.suffix in {".sql", ".py"})
+
+
+def snapshot(run: BuildRun, destination: Path) -> Path:
+    shutil.copyfile(run.workspace.published_db, destination)
+    return destination
+
+
+def read_table(db_path: Path, table: str) -> pd.DataFrame:
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        frame = connection.execute(f"select * from {table}").df()
+    frame = frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
+    return frame
+
+
+def assert_same_tables(left: Path, right: Path, tables: list[str]) -> None:
+    for table in tables:
+        pd.testing.assert_frame_equal(
+            read_table(left, table), read_table(right, table), check_exact=False, rtol=1e-9, obj=table
+        )
+
+
+def write_changed_order(path: Path, daily_file: Path, row: int) -> tuple[int, float]:
+    """A file holding one already-loaded order again, with its amount changed. Returns (order id, amount)."""
+    frame = pd.read_csv(daily_file, dtype=str)
+    order = frame.iloc[[row]].copy()
+    order["Sales"] = f"{float(order['Sales'].iloc[0]) + 10:.2f}"
+    order.to_csv(path, index=False)
+    return int(order["Order ID"].iloc[0]), float(order["Sales"].iloc[0])
+
+
+@pytest.fixture(scope="module")
+def daily_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One month of generated orders, one file per day (kept aside; tests copy what they need)."""
+    folder = tmp_path_factory.mktemp("daily_source")
+    write_sales_csv(None, 1_500, seed=11, start="2021-01-01", end="2021-01-31", daily_dir=folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def builds(daily_files: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The sequence of builds the tests check: first days, incremental append, re-run, full refresh."""
+    root = tmp_path_factory.mktemp("incremental")
+    raw, data, snaps = root / "raw", root / "data", root / "snapshots"
+    raw.mkdir()
+    snaps.mkdir()
+    days = sorted(daily_files.glob("sales_*.csv"))
+    for path in days[:FIRST_DAYS]:
+        shutil.copy2(path, raw / path.name)
+
+    first = build_warehouse(raw, data, **MODELS_ONLY)
+    assert first.exit_code == 0, first.output
+
+    for path in days[FIRST_DAYS:]:
+        shutil.copy2(path, raw / path.name)
+    # A file delivered twice under another name, and a loaded order arriving again with another amount.
+    shutil.copy2(days[2], raw / "sales_2021-01-03_redelivered.csv")
+    conflict_id, _ = write_changed_order(raw / "sales_2021-01-31_correction.csv", days[4], row=3)
+
+    incremental = build_warehouse(raw, data)
+    assert incremental.exit_code == 0, incremental.output
+    after_append = snapshot(incremental, snaps / "incremental.duckdb")
+    again = build_warehouse(raw, data, **MODELS_ONLY)
+    assert again.exit_code == 0, again.output
+    after_rerun = snapshot(again, snaps / "rerun.duckdb")
+    full = build_warehouse(raw, data, full_refresh=True, **MODELS_ONLY)
+    assert full.exit_code == 0, full.output
+    after_full = snapshot(full, snaps / "full.duckdb")
+    return {
+        "raw": raw,
+        "data": data,
+        "days": days,
+        "conflict_id": conflict_id,
+        "incremental": incremental,
+        "after_append": after_append,
+        "after_rerun": after_rerun,
+        "after_full": after_full,
+    }
+
+
+def test_incremental_after_append_equals_full_refresh(builds: dict[str, object]) -> None:
+    assert "note: full refresh" not in builds["incremental"].output  # type: ignore[attr-defined]
+    tables = [*WAREHOUSE_TABLES, *business_tables()]
+    assert_same_tables(builds["after_append"], builds["after_full"], tables)  # type: ignore[arg-type]
+
+
+def test_incremental_parsed_only_the_new_files(builds: dict[str, object]) -> None:
+    with duckdb.connect(str(builds["after_append"]), read_only=True) as connection:
+        loads = dict(
+            connection.execute("select load_id, count(*) from stg_sales__loaded_files group by 1").fetchall()
+        )
+    days = builds["days"]
+    assert loads == {1: FIRST_DAYS, 2: len(days) - FIRST_DAYS + 2}  # type: ignore[arg-type]
+
+
+def test_rerun_on_the_same_files_changes_nothing(builds: dict[str, object]) -> None:
+    tables = [*WAREHOUSE_TABLES, "stg_sales__validated", "stg_sales__loaded_files", *business_tables()]
+    assert_same_tables(builds["after_append"], builds["after_rerun"], tables)  # type: ignore[arg-type]
+
+
+def test_redelivered_file_does_not_double_count(builds: dict[str, object], daily_files: Path) -> None:
+    redelivered = str(Path(builds["raw"]) / "sales_2021-01-03_redelivered.csv")  # type: ignore[arg-type]
+    with duckdb.connect(str(builds["after_append"]), read_only=True) as connection:
+        outcomes = dict(
+            connection.execute(
+                "select row_outcome, count(*) from stg_sales__validated where source_file = ? group by 1",
+                [redelivered],
+            ).fetchall()
+        )
+        orders, duplicated = connection.execute(
+            "select count(*), count(*) - count(distinct order_id) from fact_sales"
+        ).fetchone()
+    day_rows = len(pd.read_csv(daily_files / "sales_2021-01-03.csv"))
+    assert outcomes == {"collapsed_duplicate": day_rows}
+    assert duplicated == 0
+    assert orders == 1_500 - 1  # every generated order once, minus the conflicting one
+
+
+def test_changed_amount_quarantines_every_version(builds: dict[str, object]) -> None:
+    conflict_id = builds["conflict_id"]
+    for snapshot_path in (builds["after_append"], builds["after_full"]):
+        with duckdb.connect(str(snapshot_path), read_only=True) as connection:
+            in_fact = connection.execute(
+                "select count(*) from fact_sales where order_id = ?", [conflict_id]
+            ).fetchone()[0]
+            reasons = connection.execute(
+                "select rejection_reason, count(*) from stg_sales_rejected "
+                "where try_cast(raw_order_id as bigint) = ? group by 1",
+                [conflict_id],
+            ).fetchall()
+        assert in_fact == 0
+        assert reasons == [("conflicting_duplicate_order_id", 2)]
+
+
+def test_changed_or_removed_input_file_forces_a_full_refresh(builds: dict[str, object]) -> None:
+    raw, data = Path(builds["raw"]), Path(builds["data"])  # type: ignore[arg-type]
+    removed = raw / "sales_2021-01-31_correction.csv"
+    removed.unlink()
+    run = build_warehouse(raw, data, **MODELS_ONLY)
+    assert run.exit_code == 0, run.output
+    assert f"note: full refresh: {removed} was loaded before but is no longer in the input" in run.output
+    conflict_id = builds["conflict_id"]
+    assert run.query("select count(*) as n from fact_sales where order_id = ?", [conflict_id]).n[0] == 1
+    assert run.query("select count(*) as n from stg_sales_rejected").n[0] == 0
+
+
+def _loaded_files_db(path: Path, rows: list[tuple[str, int, datetime, str | None]]) -> Path:
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(
+            "create table stg_sales__loaded_files (source_file varchar, file_bytes bigint, "
+            "file_modified_at timestamptz, raw_row_count bigint, as_of_date varchar, load_id integer)"
+        )
+        for source_file, size, modified, as_of in rows:
+            connection.execute(
+                "insert into stg_sales__loaded_files values (?, ?, ?, 1, ?, 1)",
+                [source_file, size, modified, as_of],
+            )
+    return path
+
+
+def test_full_refresh_reasons(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    header = "Unnamed: 0,Date,Customer ID,Order ID,Sales\n"
+    day1, day2 = raw / "sales_1.csv", raw / "sales_2.csv"
+    day1.write_text(header + "0,2021-01-01,1,1,10.00\n")
+    day2.write_text(header + "0,2021-01-02,2,2,20.00\n")
+    stat = day1.stat()
+    modified = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc)
+    report = check_raw_input(raw)
+
+    assert full_refresh_reason(tmp_path / "missing.duckdb", report, None) is None
+    appended = _loaded_files_db(tmp_path / "a.duckdb", [(str(day1), stat.st_size, modified, None)])
+    assert full_refresh_reason(appended, report, None) is None
+    assert "analysis date changed" in (full_refresh_reason(appended, report, "2021-06-30") or "")
+    resized = _loaded_files_db(tmp_path / "b.duckdb", [(str(day1), stat.st_size + 1, modified, None)])
+    assert "changed size" in (full_refresh_reason(resized, report, None) or "")
+    vanished = _loaded_files_db(tmp_path / "c.duckdb", [(str(raw / "gone.csv"), 1, modified, None)])
+    assert "no longer in the input" in (full_refresh_reason(vanished, report, None) or "")
+    older = modified.replace(year=modified.year - 1)
+    touched = _loaded_files_db(tmp_path / "d.duckdb", [(str(day1), stat.st_size, older, None)])
+    assert "modified since it was loaded" in (full_refresh_reason(touched, report, None) or "")
