@@ -139,6 +139,12 @@ def _locked_build(
         return EXIT_BUILD_FAILED
 
     publish(workspace)
+    # Post-publish step (analyst experience, issue 4; owner of salesdw/export.py): refresh
+    # <export_dir>/campaign_targets.csv from the just-published warehouse (read-only, tmp file + rename).
+    # Never raises: a failure is one warning line and leaves the published build as it is.
+    from salesdw.export import refresh_build_export
+
+    refresh_build_export(workspace, echo)
     with open_published(workspace.published_db) as connection:
         counts = warehouse_counts(connection)
         echo(format_counts(counts))

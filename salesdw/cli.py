@@ -14,6 +14,8 @@ from salesdw.paths import Workspace
 COMMANDS: dict[str, str] = {
     "build": "salesdw.commands.build",
     "bench": "salesdw.commands.bench",
+    "export": "salesdw.commands.export",
+    "report": "salesdw.commands.report",
 }
 
 

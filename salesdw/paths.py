@@ -50,6 +50,17 @@ class Workspace:
         return Path(shared).resolve() if shared else self.build_dir / "target"
 
     @property
+    def export_dir(self) -> Path:
+        """Where every build refreshes its CSV exports (campaign_targets.csv). SALESDW_EXPORT_DIR overrides;
+        otherwise the project's exports/ for the default data/, and <data_dir>/exports for any other
+        workspace, so test and benchmark builds never write into the repository's exports/."""
+        chosen = os.environ.get("SALESDW_EXPORT_DIR")
+        if chosen:
+            return Path(chosen).resolve()
+        is_default = self.data_dir == DEFAULT_DATA_DIR.resolve()
+        return DEFAULT_EXPORT_DIR if is_default else self.data_dir / "exports"
+
+    @property
     def lock_file(self) -> Path:
         return self.data_dir / ".build.lock"
 
