@@ -4,24 +4,46 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import duckdb
 
 from salesdw.dbt_invoke import BuildOutcome, run_dbt
 from salesdw.incremental import full_refresh_reason
-from salesdw.input_check import InputError, InputReport, check_raw_input
+from salesdw.input_check import (
+    InputError,
+    InputReport,
+    check_csv_shape,
+    check_raw_input,
+    choose_encoding,
+    read_header,
+    scan_file,
+)
 from salesdw.locking import BuildLocked, build_lock
 from salesdw.paths import DEFAULT_RAW_PATH, Workspace
-from salesdw.readers import open_published
-from salesdw.run_log import RunRecord, append_run, describe_inputs
+from salesdw.readers import (
+    WarehouseNotBuilt,
+    fetch_dicts,
+    open_published,
+    table_exists,
+    warehouse_facts,
+)
+from salesdw.run_log import RunRecord, append_run, close_interrupted_runs, describe_files, describe_scans
 from salesdw.summary import format_counts, format_layers, summarise_layers, warehouse_counts
 
 EXIT_OK = 0
 EXIT_BUILD_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_LOCKED = 3
+EXIT_INTERRUPTED = 130
 
 Printer = Callable[[str], None]
 
@@ -35,10 +57,13 @@ class BuildRequest:
     extra_dbt_args: list[str] = field(default_factory=list)
 
 
-def dbt_environment(workspace: Workspace, report: InputReport, as_of_date: str | None) -> dict[str, str]:
+def dbt_environment(
+    workspace: Workspace, report: InputReport, as_of_date: str | None, encoding: str = "utf-8"
+) -> dict[str, str]:
     """What the dbt project reads from the environment (env vars, not --vars: those force a re-parse)."""
     return {
         "SALES_RAW_PATH": report.pattern,
+        "SALES_RAW_ENCODING": encoding,
         "SALESDW_DB_PATH": str(workspace.working_db),
         "SALESDW_TEMP_DIR": str(workspace.temp_dir),
         "SALESDW_AS_OF_DATE": as_of_date or "",
@@ -60,15 +85,28 @@ def dbt_build_args(workspace: Workspace, request: BuildRequest) -> list[str]:
 def prepare_working_copy(workspace: Workspace, full_refresh: bool) -> None:
     """Starts the working copy from the published warehouse, so incremental models only add what is new."""
     workspace.build_dir.mkdir(parents=True, exist_ok=True)
+    # A killed build leaves its working copy, WAL and spill files: never reuse them (we hold the lock).
+    shutil.rmtree(workspace.temp_dir, ignore_errors=True)
     workspace.temp_dir.mkdir(parents=True, exist_ok=True)
-    for leftover in (workspace.working_db, workspace.working_db.with_suffix(".duckdb.wal")):
+    for leftover in (workspace.working_db, _wal_of(workspace.working_db)):
         leftover.unlink(missing_ok=True)
     if workspace.published_db.exists() and not full_refresh:
         shutil.copyfile(workspace.published_db, workspace.working_db)
 
 
+def _wal_of(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".wal")
+
+
 def publish(workspace: Workspace) -> None:
     """Atomic on POSIX: readers holding the old file keep reading it; new readers see the new one."""
+    if _wal_of(workspace.working_db).exists():
+        # dbt closed without a checkpoint: fold the WAL in, so the published file is self-contained.
+        with duckdb.connect(str(workspace.working_db)) as connection:
+            connection.execute("checkpoint")
+    # A WAL beside the published file belongs to the old file (someone wrote to it directly); replayed
+    # onto the new one it would corrupt it.
+    _wal_of(workspace.published_db).unlink(missing_ok=True)
     os.replace(workspace.working_db, workspace.published_db)
     directory = os.open(workspace.data_dir, os.O_RDONLY)
     try:
@@ -79,34 +117,112 @@ def publish(workspace: Workspace) -> None:
 
 def run_build(request: BuildRequest, workspace: Workspace, echo: Printer = print) -> int:
     """The whole build; returns the process exit status and prints what happened in plain words."""
-    record = RunRecord.start("build", str(request.raw_path))
+    record = RunRecord.start("build", str(request.raw_path), as_of_date=request.as_of_date)
     try:
+        check_as_of_date(request.as_of_date)
         report = check_raw_input(request.raw_path)
     except InputError as error:
-        echo(f"error: {error}")
-        echo("The published warehouse was not touched.")
-        append_run(workspace, record.finish("bad_input", message=str(error)))
-        return EXIT_BAD_INPUT
-    record.inputs = describe_inputs(report)
+        return _bad_input(workspace, record, error, echo)
+    record.inputs = describe_files(report.files)
     if report.extra_columns:
         echo(f"note: ignoring extra column(s): {', '.join(report.extra_columns)}")
 
     try:
-        with build_lock(workspace, record):
-            return _locked_build(request, workspace, report, record, echo)
+        with build_lock(workspace, record), _sigterm_as_interrupt():
+            for run in close_interrupted_runs(workspace, workspace.published_db):
+                echo(
+                    f"note: an earlier build (pid {run['pid']}, started {run['started_at']}) was "
+                    f"interrupted: {run['message']}"
+                )
+            append_run(workspace, record)
+            try:
+                return _locked_build(request, workspace, report, record, echo)
+            except InputError as error:
+                return _bad_input(workspace, record, error, echo)
     except BuildLocked as locked:
         echo(f"error: {locked}")
         append_run(workspace, record.finish("locked", message=str(locked)))
         return EXIT_LOCKED
     except KeyboardInterrupt:
-        echo("interrupted: the published warehouse is unchanged")
-        append_run(workspace, record.finish("interrupted", message="interrupted by the user"))
-        raise
+        published = record.status == "publishing"
+        state = "was already published" if published else f"({workspace.published_db}) is unchanged"
+        echo(f"interrupted: the published warehouse {state}")
+        append_run(
+            workspace, record.finish("interrupted", message=f"interrupted; published warehouse {state}")
+        )
+        return EXIT_INTERRUPTED
+
+
+def check_as_of_date(as_of_date: str | None) -> None:
+    """A bad --as-of-date is bad input (one line), not a SQL error halfway through the build."""
+    if not as_of_date:
+        return
+    try:
+        date.fromisoformat(as_of_date)
+    except ValueError:
+        raise InputError(f"--as-of-date {as_of_date!r}: not a date in the form YYYY-MM-DD") from None
+
+
+def _bad_input(workspace: Workspace, record: RunRecord, error: InputError, echo: Printer) -> int:
+    echo(f"error: {error}")
+    echo(f"The published warehouse ({workspace.published_db}) was not touched.")
+    append_run(workspace, record.finish("bad_input", message=str(error)))
+    return EXIT_BAD_INPUT
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """`kill PID` stops a build like Ctrl-C does: recorded as interrupted, nothing published."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _scan_inputs(report: InputReport, record: RunRecord, echo: Printer) -> str:
+    """One full read of each input: checksums for the run log and the encoding DuckDB must read it with."""
+    scans = tuple(scan_file(path) for path in report.files)
+    record.inputs = describe_scans(scans)
+    encoding = choose_encoding(scans)
+    record.encoding = encoding
+    for path in report.files:
+        check_csv_shape(path, read_header(path), encoding)
+    for scan in scans:
+        if not scan.is_utf8:
+            echo(
+                f"note: {scan.path} is not valid UTF-8 (first at line {scan.first_bad_line}): reading the "
+                f"input as {encoding}; values with non-ASCII bytes will be rejected"
+            )
+    return encoding
+
+
+def working_counts(workspace: Workspace) -> dict[str, Any]:
+    """Row counts of a failed build's working copy, if staging got that far (for the run log)."""
+    try:
+        with open_published(workspace.working_db) as connection:
+            if not table_exists(connection, "stg_sales_reconciliation"):
+                return {}
+            return fetch_dicts(
+                connection,
+                "select raw_row_count, clean_row_count, rejected_row_count, collapsed_duplicate_count "
+                "from stg_sales_reconciliation",
+            )[0]
+    except (WarehouseNotBuilt, duckdb.Error, IndexError, OSError):
+        return {}
 
 
 def _locked_build(
     request: BuildRequest, workspace: Workspace, report: InputReport, record: RunRecord, echo: Printer
 ) -> int:
+    encoding = _scan_inputs(report, record, echo)
     full_refresh = request.full_refresh
     if not full_refresh:
         reason = full_refresh_reason(workspace.published_db, report, request.as_of_date)
@@ -117,7 +233,7 @@ def _locked_build(
     echo(f"building from {report.pattern} ({len(report.files)} file(s), {report.total_bytes:,} bytes)")
     outcome: BuildOutcome = run_dbt(
         dbt_build_args(workspace, request),
-        dbt_environment(workspace, report, request.as_of_date),
+        dbt_environment(workspace, report, request.as_of_date, encoding),
         quiet=not request.verbose,
     )
     echo(format_layers(summarise_layers(outcome.nodes)))
@@ -132,12 +248,14 @@ def _locked_build(
             workspace,
             record.finish(
                 "failed",
+                counts=working_counts(workspace),
                 failing_nodes=[node.unique_id for node in failed],
                 message=outcome.error or (failed[0].describe() if failed else ""),
             ),
         )
         return EXIT_BUILD_FAILED
 
+    record.status = "publishing"
     publish(workspace)
     # Post-publish step (analyst experience, issue 4; owner of salesdw/export.py): refresh
     # <export_dir>/campaign_targets.csv from the just-published warehouse (read-only, tmp file + rename).
@@ -145,12 +263,19 @@ def _locked_build(
     from salesdw.export import refresh_build_export
 
     refresh_build_export(workspace, echo)
-    with open_published(workspace.published_db) as connection:
-        counts = warehouse_counts(connection)
-        echo(format_counts(counts))
-        from salesdw.insights import print_key_insights
+    counts: dict[str, Any] = {}
+    try:
+        with open_published(workspace.published_db) as connection:
+            counts = warehouse_facts(connection)
+            if table_exists(connection, "dim_customer"):
+                counts = warehouse_counts(connection)
+                echo(format_counts(counts))
+            from salesdw.insights import print_key_insights
 
-        print_key_insights(connection, echo)
+            print_key_insights(connection, echo)
+    except duckdb.Error as error:
+        # The build is published and good; only the summary failed: say so, still record the success.
+        echo(f"note: published, but the summary could not be read: {error}")
     append_run(workspace, record.finish("success", counts=counts))
     echo(f"published {workspace.published_db} at {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
     return EXIT_OK

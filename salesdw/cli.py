@@ -14,6 +14,7 @@ from salesdw.paths import Workspace
 COMMANDS: dict[str, str] = {
     "build": "salesdw.commands.build",
     "bench": "salesdw.commands.bench",
+    "status": "salesdw.commands.status",
     "export": "salesdw.commands.export",
     "report": "salesdw.commands.report",
 }

@@ -36,9 +36,10 @@ class NodeResult:
     def describe(self) -> str:
         """The node in plain words, e.g. 'test unique_fact_sales_order_id (warehouse layer)'."""
         kind = {"unit_test": "unit test", "test": "data test"}.get(self.resource_type, self.resource_type)
-        detail = f"{self.failures} failing row(s)" if self.failures else self.message.strip().splitlines()
-        if isinstance(detail, list):
-            detail = next((line.strip() for line in detail if line.strip()), self.status)
+        if self.failures:
+            detail = f"{self.failures} failing row(s)"
+        else:
+            detail = _error_detail(self.message, self.status)
         return f"{kind} {self.name} ({self.layer} layer): {detail}"
 
 
@@ -89,6 +90,9 @@ def run_dbt(args: list[str], env: Mapping[str, str], quiet: bool = True) -> Buil
             result = dbtRunner().invoke(command)
         finally:
             release_duckdb()
+    if _is_interrupt(result.exception):
+        # dbtRunner turns Ctrl-C (and the runner's SIGTERM handler) into a failed result: re-raise it.
+        raise KeyboardInterrupt
     nodes = tuple(_node_results(result.result))
     error = None if result.exception is None else _one_line(str(result.exception))
     return BuildOutcome(success=bool(result.success), nodes=nodes, error=error)
@@ -140,3 +144,27 @@ def _layer_of(node: Any, model_layers: Mapping[str, str]) -> str:
 def _one_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[0] if lines else text
+
+
+def _is_interrupt(exception: BaseException | None) -> bool:
+    while exception is not None:
+        if isinstance(exception, KeyboardInterrupt):
+            return True
+        exception = exception.__cause__ or exception.__context__
+    return False
+
+
+# Lines of a DuckDB error worth keeping in the one-line description (a CSV error names line and shape).
+_KEY_ERROR_LINES = ("Expected Number of Columns", "file =")
+
+
+def _error_detail(message: str, status: str) -> str:
+    """The informative part of a node's error: dbt's 'Runtime Error in model x (path)' header is dropped
+    (describe() names the node already) and a CSV error keeps its line number, column counts and file."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    if lines and " Error in " in lines[0] and len(lines) > 1:
+        lines = lines[1:]
+    if not lines:
+        return status
+    extra = [line for line in lines[1:] if line.startswith(_KEY_ERROR_LINES)]
+    return "; ".join([lines[0], *extra])

@@ -5,12 +5,19 @@ from __future__ import annotations
 import codecs
 import csv
 import glob
+import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 EXPECTED_COLUMNS: tuple[str, ...] = ("Unnamed: 0", "Date", "Customer ID", "Order ID", "Sales")
 _HEADER_PROBE_BYTES = 64 * 1024
+_SCAN_CHUNK = 8 * 1024 * 1024
+# What DuckDB reads a file with when it is not valid UTF-8: every byte is a character, so nothing fails to
+# decode; a value holding a non-ASCII byte then fails its parsing rule and the row is rejected with a reason.
+FALLBACK_ENCODING = "latin-1"
 
 
 class InputError(Exception):
@@ -112,3 +119,105 @@ def check_raw_input(raw_path: str | Path) -> InputReport:
 
 def _quoted(columns: tuple[str, ...] | list[str]) -> str:
     return ", ".join(f"'{column}'" for column in columns)
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """One full read of a file: its checksum and whether it is valid UTF-8 (and if not, where it breaks)."""
+
+    path: Path
+    size: int
+    sha256: str
+    is_utf8: bool
+    has_bom: bool
+    first_bad_line: int | None = None
+
+
+def scan_file(path: Path) -> FileScan:
+    """Streams the file once: SHA-256 and a UTF-8 check (an ASCII fast path; the incremental decoder runs only
+    on chunks with non-ASCII bytes). About 0.5 s per 400 MB on a warm page cache (1.2 GB/s for SHA-256)."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    buffer = bytearray(_SCAN_CHUNK)
+    view = memoryview(buffer)
+    size = 0
+    bad_offset: int | None = None
+    with path.open("rb", buffering=0) as handle:
+        while count := handle.readinto(buffer):
+            chunk = buffer if count == _SCAN_CHUNK else view[:count].tobytes()
+            digest.update(chunk)
+            # A chunk may end inside a multi-byte character: then the next one is decoded even if ASCII.
+            if bad_offset is None and (decoder.getstate()[0] or not chunk.isascii()):
+                bad_offset = _bad_byte(decoder, bytes(chunk), size)
+            size += count
+    if bad_offset is None:
+        bad_offset = _bad_byte(decoder, b"", size, final=True)
+    first_bad_line = None if bad_offset is None else _line_of(path, bad_offset)
+    return FileScan(path, size, digest.hexdigest(), bad_offset is None, _has_bom(path), first_bad_line)
+
+
+def _bad_byte(
+    decoder: codecs.IncrementalDecoder, chunk: bytes, offset: int, final: bool = False
+) -> int | None:
+    """The file offset of the first invalid UTF-8 byte in chunk (which starts at offset), or None."""
+    try:
+        decoder.decode(chunk, final=final)
+    except UnicodeDecodeError as error:
+        return offset + error.start
+    return None
+
+
+def _line_of(path: Path, offset: int) -> int:
+    """1-based line number of a byte offset (only computed for a file that is not valid UTF-8)."""
+    lines = 1
+    with path.open("rb") as handle:
+        while offset > 0 and (chunk := handle.read(min(_SCAN_CHUNK, offset))):
+            lines += chunk.count(b"\n")
+            offset -= len(chunk)
+    return lines
+
+
+def _has_bom(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(3) == codecs.BOM_UTF8
+
+
+def choose_encoding(scans: tuple[FileScan, ...]) -> str:
+    """utf-8 when every file is valid UTF-8, else the fallback (DuckDB reads all files of a load alike)."""
+    if all(scan.is_utf8 for scan in scans):
+        return "utf-8"
+    if any(scan.has_bom for scan in scans):
+        bad = next(scan for scan in scans if not scan.is_utf8)
+        raise InputError(
+            f"{bad.path}: not valid UTF-8 (line {bad.first_bad_line}) although the input has a UTF-8 "
+            "byte-order mark: re-save the file(s) as UTF-8 or as plain latin-1 without the mark"
+        )
+    return FALLBACK_ENCODING
+
+
+def check_csv_shape(path: Path, columns: tuple[str, ...], encoding: str) -> None:
+    """DuckDB's sniffer on the file's first rows, with the source's own options: a row with more fields
+    than the header (an unquoted comma) or fewer (a cut-off line) makes DuckDB misjudge the header or fail.
+    Caught here, before dbt, as one line; a ragged row beyond the sample fails the build naming its line.
+    Costs milliseconds (the sniffer reads at most ~20k rows)."""
+    sql = (
+        "select Columns from sniff_csv(?, delim = ',', quote = '\"', escape = '\"', header = true, "
+        "all_varchar = true, encoding = ?)"
+    )
+    problem = None
+    try:
+        with duckdb.connect(":memory:") as connection:
+            rows = connection.execute(sql, [str(path), encoding]).fetchall()
+        found = [column["name"] for column in rows[0][0]]
+    except duckdb.Error as error:
+        found = []
+        problem = str(error).strip().splitlines()[0]
+    if found == list(columns):
+        return
+    if len(found) == len(columns):
+        raise InputError(f"{path}: DuckDB reads the header as {_quoted(found)}, expected {_quoted(columns)}")
+    problem = problem or f"DuckDB read {len(found)} field(s) per row"
+    raise InputError(
+        f"{path}: not every row has the header's {len(columns)} fields ({problem}); "
+        "quote values that contain commas and check the file is complete"
+    )

@@ -29,9 +29,16 @@ def build_lock(workspace: Workspace, record: RunRecord) -> Iterator[None]:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise BuildLocked(_holder_message(workspace)) from None
-        holder = {"pid": os.getpid(), "started_at": record.started_at, "input": record.input}
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, json.dumps(holder).encode(), 0)
+        holder = {
+            "pid": os.getpid(),
+            "started_at": record.started_at,
+            "input": record.input,
+            "run_id": record.run_id,
+        }
+        # Write, then cut: a waiting build never reads an empty file (at worst a longer stale tail).
+        content = json.dumps(holder).encode()
+        os.pwrite(descriptor, content, 0)
+        os.ftruncate(descriptor, len(content))
         yield
     finally:
         os.close(descriptor)
@@ -39,11 +46,17 @@ def build_lock(workspace: Workspace, record: RunRecord) -> Iterator[None]:
 
 def _holder_message(workspace: Workspace) -> str:
     try:
-        holder = json.loads(workspace.lock_file.read_text() or "{}")
+        # raw_decode: ignores a stale tail left for an instant between the holder's write and its cut.
+        holder, _ = json.JSONDecoder().raw_decode(workspace.lock_file.read_text() or "{}")
     except (OSError, ValueError):
+        holder = {}
+    if not isinstance(holder, dict):
         holder = {}
     who = ", ".join(
         f"{label} {holder.get(key, '?')}"
         for label, key in (("pid", "pid"), ("started", "started_at"), ("input", "input"))
     )
-    return f"another build is running on {workspace.data_dir} ({who}); wait for it to finish and retry"
+    return (
+        f"another build is running on {workspace.data_dir} ({who}); this one did not start: "
+        "wait for it to finish and retry (`run_pipeline.py status` shows it)"
+    )
