@@ -106,7 +106,8 @@ class LogWatcher:
 
 
 def table_contents(db_path: Path) -> dict[str, pd.DataFrame]:
-    """Every table and view of a warehouse, rows sorted, for comparing two builds."""
+    """Every table and view of a warehouse, rows sorted, for comparing two builds. Columns that measure
+    the build itself (`*_seconds`, e.g. a model fit's duration) are left out."""
     with open_published(db_path) as connection:
         names = [
             row[0]
@@ -114,10 +115,12 @@ def table_contents(db_path: Path) -> dict[str, pd.DataFrame]:
                 "select table_name from information_schema.tables where table_schema = 'main' order by 1"
             ).fetchall()
         ]
-        return {
-            name: connection.execute(f'select * from "{name}" order by all').df().reset_index(drop=True)
-            for name in names
-        }
+        contents = {}
+        for name in names:
+            frame = connection.execute(f'select * from "{name}"').df()
+            frame = frame[[column for column in frame.columns if not column.endswith("_seconds")]]
+            contents[name] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+        return contents
 
 
 def lock_holder_pid(workspace: Workspace) -> int | None:
