@@ -239,10 +239,14 @@ final as (
 select
     source_file,
     source_row_index,
-    raw_date,
-    raw_customer_id,
-    raw_order_id,
-    raw_sales,
+    -- The raw text only where it differs from the canonical text of the parsed value (almost never in a
+    -- clean export): writing four text columns for every row was a third of this model's time at 10M rows.
+    -- raw_text() in stg_sales_rejected gives back the text exactly as read. Applying this to a row again
+    -- (incremental re-judging) changes nothing.
+    {{ compact_raw_text('raw_date', 'order_date') }} as raw_date,
+    {{ compact_raw_text('raw_customer_id', 'customer_id') }} as raw_customer_id,
+    {{ compact_raw_text('raw_order_id', 'order_id') }} as raw_order_id,
+    {{ compact_raw_text('raw_sales', 'amount') }} as raw_sales,
     order_id,
     customer_id,
     order_date,

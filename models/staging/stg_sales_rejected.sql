@@ -3,10 +3,10 @@ with validated as (
     select
         source_file,
         source_row_index,
-        raw_date,
-        raw_customer_id,
-        raw_order_id,
-        raw_sales,
+        {{ raw_text('raw_date', 'order_date') }} as raw_date,
+        {{ raw_text('raw_customer_id', 'customer_id') }} as raw_customer_id,
+        {{ raw_text('raw_order_id', 'order_id') }} as raw_order_id,
+        {{ raw_text('raw_sales', 'amount') }} as raw_sales,
         rejection_reason
     from {{ ref('stg_sales__validated') }}
     where row_outcome = 'rejected'
