@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 from collections.abc import Sequence
@@ -63,9 +64,11 @@ def machine_line() -> str:
 
     cores = psutil.cpu_count(logical=True)
     memory = psutil.virtual_memory().total / _GB
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return (
         f"machine: {cores} cores, {memory:.0f} GB RAM, {platform.system()} {platform.machine()}, "
-        f"Python {sys.version.split()[0]}, duckdb {duckdb.__version__}, dbt-core {dbt_version}"
+        f"Python {sys.version.split()[0]}, duckdb {duckdb.__version__}, dbt-core {dbt_version}; "
+        f"load average at the end {load} (above {cores} means other work shared the CPUs)"
     )
 
 

@@ -35,9 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=Path(os.environ.get("SALESDW_BENCH_DIR", DEFAULT_CACHE_DIR)),
         help="where generated inputs are kept between runs (default: /tmp/salesdw_bench)",
     )
-    parser.add_argument("--work-dir", type=Path, help="where the benchmark builds (default: a temp dir)")
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        help="where the benchmark builds (default: a temp dir); spills go to WORK_DIR/warehouse/build/spill",
+    )
     parser.add_argument("--memory-limit", help="DuckDB memory_limit for the builds (SALESDW_MEMORY_LIMIT)")
-    parser.add_argument("--temp-dir", help="DuckDB spill directory for the builds (SALESDW_TEMP_DIR)")
     parser.add_argument("--no-incremental", action="store_true", help="skip the +1%% incremental build")
 
 
@@ -48,8 +51,6 @@ def run(args: argparse.Namespace, workspace: Workspace) -> int:
     env: dict[str, str] = {}
     if args.memory_limit:
         env["SALESDW_MEMORY_LIMIT"] = args.memory_limit
-    if args.temp_dir:
-        env["SALESDW_TEMP_DIR"] = args.temp_dir
     results = run_benchmark(
         args.sizes,
         args.seed,
