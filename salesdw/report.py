@@ -64,6 +64,9 @@ def execute_notebook(
         notebook,
         timeout=timeout,
         kernel_name="python3",
+        # Quiet kernel start (no "running over TCP without encryption" warning on the terminal); a failing
+        # cell still surfaces as CellExecutionError with its traceback.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
         resources={"metadata": {"path": str(NOTEBOOK_PATH.parent)}},
     )
     client.execute(env=env)

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import io
 import re
+from contextlib import redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pandas as pd
@@ -12,7 +16,8 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 
 from salesdw.cli import main
-from salesdw.report import NOTEBOOK_PATH, execute_notebook
+from salesdw.commands import report as report_command
+from salesdw.report import NOTEBOOK_PATH, Report, execute_notebook, render_report
 from tests.helpers import BuildRun
 
 SECTION_TITLES = (
@@ -23,13 +28,40 @@ SECTION_TITLES = (
     "5. Campaign targets by type and priority",
     "6. Insights and executive summary",
 )
-CHART_TITLES = (
-    "Monthly revenue",
-    "Cohort retention",
-    "Churn-risk score distribution",
-    "Segment sizes",
-    "Estimated campaign value by campaign and priority",
-)
+
+
+@dataclass
+class Rendered:
+    """One run of `run_pipeline.py report` on the session's random warehouse (a single kernel run serves
+    every test below): its exit code and output, the HTML, and the executed notebook behind it."""
+
+    exit_code: int
+    stdout: str
+    html_path: Path
+    report: Report
+    figure_dir: Path
+    published_db: Path
+
+
+@pytest.fixture(scope="module")
+def rendered(
+    random_build: tuple[BuildRun, pd.DataFrame], tmp_path_factory: pytest.TempPathFactory
+) -> Rendered:
+    run, _ = random_build
+    folder = tmp_path_factory.mktemp("report")
+    out = folder / "reports" / "analysis.html"
+    results: list[Report] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Report:  # the real renderer, keeping what it returns
+        results.append(render_report(*args, **kwargs))
+        return results[-1]
+
+    with pytest.MonkeyPatch.context() as patch, redirect_stdout(io.StringIO()) as stdout:
+        patch.setenv("SALESDW_FIGURE_DIR", str(folder / "figures"))  # the kernel inherits it
+        patch.setattr(report_command, "render_report", spy)
+        code = main(["--data-dir", str(run.workspace.data_dir), "report", "--out", str(out)])
+    assert code == 0, stdout.getvalue()
+    return Rendered(code, stdout.getvalue(), out, results[0], folder / "figures", run.workspace.published_db)
 
 
 def code_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -47,20 +79,16 @@ def test_committed_notebook_has_no_outputs() -> None:
         assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
 
 
-def test_notebook_runs_top_to_bottom_on_a_built_warehouse(
-    random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path
-) -> None:
-    run, _ = random_build
-    figure_dir = tmp_path / "figures"
-    notebook = execute_notebook(run.workspace.data_dir, extra_env={"SALESDW_FIGURE_DIR": str(figure_dir)})
-    cells = code_cells(notebook)
+def test_notebook_runs_top_to_bottom_on_a_built_warehouse(rendered: Rendered) -> None:
+    """nbclient stops at the first failing cell (the command would exit 1); check every cell ran clean."""
+    cells = code_cells(rendered.report.notebook)
     assert all(cell.execution_count for cell in cells)
     errors = [output for cell in cells for output in cell.outputs if output.output_type == "error"]
     assert errors == []
     images = sum("image/png" in output.get("data", {}) for cell in cells for output in cell.outputs)
-    assert images >= 7
-    assert str(run.workspace.published_db) in output_text(cells[0])
-    assert (figure_dir / "monthly_revenue.png").stat().st_size > 5_000
+    assert images >= 7 and rendered.report.images == images
+    assert str(rendered.published_db) in output_text(cells[0])
+    assert (rendered.figure_dir / "monthly_revenue.png").stat().st_size > 5_000
 
 
 def test_notebook_without_a_warehouse_says_how_to_build_in_one_line(tmp_path: Path) -> None:
@@ -79,19 +107,15 @@ def test_notebook_without_a_warehouse_says_how_to_build_in_one_line(tmp_path: Pa
     assert all(cell.execution_count is None and cell.outputs == [] for cell in rest)
 
 
-def test_report_command_renders_sections_and_inline_charts(
-    random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    run, _ = random_build
-    out = tmp_path / "reports" / "analysis.html"
-    assert main(["--data-dir", str(run.workspace.data_dir), "report", "--out", str(out)]) == 0
-    assert f"wrote {out}" in capsys.readouterr().out
+def test_report_command_renders_sections_and_inline_charts(rendered: Rendered) -> None:
+    out = rendered.html_path
+    assert f"wrote {out}" in rendered.stdout
     html = out.read_text(encoding="utf-8")
     for title in SECTION_TITLES:
         assert title in html, title
     assert "Executive summary" in html and "Generated insights" in html
     images = re.findall(r'<img[^>]+src="data:image/png;base64,', html)
-    assert len(images) >= 7
+    assert len(images) == rendered.report.images
     # Self-contained: no script or stylesheet is fetched from the network, no code cells, no stray files.
     assert not re.search(r'<script[^>]+src="https?://', html)
     assert not re.search(r'<link[^>]+href="https?://', html)
