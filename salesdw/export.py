@@ -43,8 +43,13 @@ CAMPAIGN_TARGETS_COLUMNS: tuple[str, ...] = (
     "recency_days",
     "target_reason",
 )
-# Written (just before target_reason) only when the warehouse has them: the probabilistic CLV layer's scores.
-CAMPAIGN_TARGETS_OPTIONAL_COLUMNS: tuple[str, ...] = ("p_alive", "predicted_clv")
+# Written (just before target_reason) only when the warehouse has them: the probabilistic CLV layer's scores,
+# rounded here so the file carries no float noise (a probability to 4 decimals, money to cents).
+OPTIONAL_COLUMN_EXPRESSIONS: dict[str, str] = {
+    "p_alive": "round(p_alive, 4) as p_alive",
+    "predicted_clv": "cast(round(predicted_clv, 2) as decimal(18, 2)) as predicted_clv",
+}
+CAMPAIGN_TARGETS_OPTIONAL_COLUMNS: tuple[str, ...] = tuple(OPTIONAL_COLUMN_EXPRESSIONS)
 # Stable row order: the campaign, then the most urgent and valuable customers first.
 CAMPAIGN_TARGETS_ORDER = "campaign_type, priority_rank, estimated_campaign_value desc, customer_id"
 # The priorities campaign_targets assigns (its accepted_values test in models/business/_business.yml).
@@ -115,14 +120,14 @@ def _where(connection: duckdb.DuckDBPyConnection, filters: CampaignFilters) -> t
 
 
 def export_columns(connection: duckdb.DuckDBPyConnection) -> list[str]:
-    """The contract's columns in their order, plus the optional ones the warehouse has."""
+    """The select list: the contract's columns in their order, plus the optional ones the warehouse has."""
     present = {
         row[0]
         for row in connection.execute(
             "select column_name from information_schema.columns where table_name = 'campaign_targets'"
         ).fetchall()
     }
-    optional = [name for name in CAMPAIGN_TARGETS_OPTIONAL_COLUMNS if name in present]
+    optional = [expression for name, expression in OPTIONAL_COLUMN_EXPRESSIONS.items() if name in present]
     missing = [name for name in CAMPAIGN_TARGETS_COLUMNS if name not in present]
     if missing:
         raise ExportError(f"campaign_targets lacks column(s) {', '.join(missing)}: rebuild the warehouse")

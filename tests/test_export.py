@@ -80,6 +80,8 @@ def test_csv_is_clean_header_iso_dates_two_decimal_money_no_index(
         for money in ("estimated_campaign_value", "projected_12m_value", "lifetime_revenue"):
             assert re.fullmatch(r"-?\d+\.\d{2}", row[column[money]]), (money, row[column[money]])
         assert row[column["priority"]] in {"High", "Medium", "Low"}
+        for name in header:  # no float noise anywhere: numbers carry at most 4 decimals
+            assert not re.fullmatch(r"-?\d+\.\d{5,}", row[column[name]]), (name, row[column[name]])
     # Values survive the round trip exactly (no float noise): the file's sum is the warehouse's sum.
     total = sum(Decimal(row[column["estimated_campaign_value"]]) for row in body)
     with open_published(warehouse.workspace.published_db) as connection:
