@@ -19,13 +19,14 @@ import duckdb
 from salesdw.dbt_invoke import BuildOutcome, run_dbt
 from salesdw.incremental import full_refresh_reason
 from salesdw.input_check import (
+    STRAY_BYTE_ENCODING,
     InputError,
     InputReport,
     check_csv_shape,
     check_raw_input,
-    choose_encoding,
     read_header,
     scan_file,
+    stage_as_utf8,
 )
 from salesdw.locking import BuildLocked, build_lock
 from salesdw.paths import DEFAULT_RAW_PATH, Workspace
@@ -187,21 +188,23 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _scan_inputs(report: InputReport, record: RunRecord, echo: Printer) -> str:
-    """One full read of each input: checksums for the run log and the encoding DuckDB must read it with."""
+def _scan_inputs(workspace: Workspace, report: InputReport, record: RunRecord, echo: Printer) -> InputReport:
+    """One full read of each input (checksums for the run log, a UTF-8 check), then the input as dbt reads
+    it: unchanged, or staged as UTF-8 when some file is not (see input_check.stage_as_utf8)."""
     scans = tuple(scan_file(path) for path in report.files)
     record.inputs = describe_scans(scans)
-    encoding = choose_encoding(scans)
-    record.encoding = encoding
-    for path in report.files:
-        check_csv_shape(path, read_header(path), encoding)
+    staged = stage_as_utf8(report, scans, workspace.build_dir / "utf8")
+    record.encoding = "utf-8" if staged is report else f"utf-8 (stray bytes read as {STRAY_BYTE_ENCODING})"
     for scan in scans:
         if not scan.is_utf8:
             echo(
-                f"note: {scan.path} is not valid UTF-8 (first at line {scan.first_bad_line}): reading the "
-                f"input as {encoding}; values with non-ASCII bytes will be rejected"
+                f"note: {scan.path} is not valid UTF-8 (first at line {scan.first_bad_line}): its stray "
+                f"bytes are read as {STRAY_BYTE_ENCODING} from a UTF-8 copy in {workspace.build_dir / 'utf8'}"
+                "; values they make unparseable are rejected"
             )
-    return encoding
+    for path in staged.files:
+        check_csv_shape(path, read_header(path), "utf-8")
+    return staged
 
 
 def working_counts(workspace: Workspace) -> dict[str, Any]:
@@ -222,7 +225,7 @@ def working_counts(workspace: Workspace) -> dict[str, Any]:
 def _locked_build(
     request: BuildRequest, workspace: Workspace, report: InputReport, record: RunRecord, echo: Printer
 ) -> int:
-    encoding = _scan_inputs(report, record, echo)
+    report = _scan_inputs(workspace, report, record, echo)
     full_refresh = request.full_refresh
     if not full_refresh:
         reason = full_refresh_reason(workspace.published_db, report, request.as_of_date)
@@ -233,7 +236,7 @@ def _locked_build(
     echo(f"building from {report.pattern} ({len(report.files)} file(s), {report.total_bytes:,} bytes)")
     outcome: BuildOutcome = run_dbt(
         dbt_build_args(workspace, request),
-        dbt_environment(workspace, report, request.as_of_date, encoding),
+        dbt_environment(workspace, report, request.as_of_date),
         quiet=not request.verbose,
     )
     echo(format_layers(summarise_layers(outcome.nodes)))

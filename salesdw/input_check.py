@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import glob
 import hashlib
 import io
+import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,9 +18,10 @@ import duckdb
 EXPECTED_COLUMNS: tuple[str, ...] = ("Unnamed: 0", "Date", "Customer ID", "Order ID", "Sales")
 _HEADER_PROBE_BYTES = 64 * 1024
 _SCAN_CHUNK = 8 * 1024 * 1024
-# What DuckDB reads a file with when it is not valid UTF-8: every byte is a character, so nothing fails to
-# decode; a value holding a non-ASCII byte then fails its parsing rule and the row is rejected with a reason.
-FALLBACK_ENCODING = "latin-1"
+# How a byte that is not valid UTF-8 is read: as Windows-1252, what Excel on Windows writes (latin-1 for
+# the five bytes cp1252 leaves undefined). DuckDB's own latin-1 reader cannot be used: it rejects the
+# bytes 0x80-0x9F (cp1252's euro sign, curly quotes) and fails the whole file.
+STRAY_BYTE_ENCODING = "cp1252"
 
 
 class InputError(Exception):
@@ -182,17 +186,52 @@ def _has_bom(path: Path) -> bool:
         return handle.read(3) == codecs.BOM_UTF8
 
 
-def choose_encoding(scans: tuple[FileScan, ...]) -> str:
-    """utf-8 when every file is valid UTF-8, else the fallback (DuckDB reads all files of a load alike)."""
+def _decode_stray_bytes(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    text = []
+    for byte in error.object[error.start : error.end]:
+        try:
+            text.append(bytes([byte]).decode(STRAY_BYTE_ENCODING))
+        except UnicodeDecodeError:
+            text.append(chr(byte))
+    return "".join(text), error.end
+
+
+codecs.register_error("salesdw-stray-bytes", _decode_stray_bytes)
+
+
+def transcode_to_utf8(source: Path, target: Path) -> None:
+    """A UTF-8 copy: valid UTF-8 kept as is, each stray byte read as cp1252. Streams; keeps the mtime."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="salesdw-stray-bytes")
+    with source.open("rb") as reader, target.open("wb") as writer:
+        while chunk := reader.read(_SCAN_CHUNK):
+            writer.write(decoder.decode(chunk).encode("utf-8"))
+        writer.write(decoder.decode(b"", final=True).encode("utf-8"))
+    stat = source.stat()
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def stage_as_utf8(report: InputReport, scans: tuple[FileScan, ...], folder: Path) -> InputReport:
+    """The input as dbt must read it. All valid UTF-8 (the usual case): unchanged. Otherwise a folder with
+    a UTF-8 copy of each file that is not and a symlink to each file that is, and the report points there
+    (DuckDB reads one input in one encoding; so the rows' source_file names the staged path)."""
     if all(scan.is_utf8 for scan in scans):
-        return "utf-8"
-    if any(scan.has_bom for scan in scans):
-        bad = next(scan for scan in scans if not scan.is_utf8)
-        raise InputError(
-            f"{bad.path}: not valid UTF-8 (line {bad.first_bad_line}) although the input has a UTF-8 "
-            "byte-order mark: re-save the file(s) as UTF-8 or as plain latin-1 without the mark"
-        )
-    return FALLBACK_ENCODING
+        return report
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    names = [scan.path.name for scan in scans]
+    unique = len(set(names)) == len(names)
+    staged = []
+    for index, scan in enumerate(scans):
+        target = folder / (scan.path.name if unique else f"{index:05d}_{scan.path.name}")
+        if scan.is_utf8:
+            target.symlink_to(scan.path)
+        else:
+            transcode_to_utf8(scan.path, target)
+        staged.append(target)
+    single = len(staged) == 1 and not glob.has_magic(report.pattern) and Path(report.pattern).is_file()
+    pattern = str(staged[0]) if single else str(folder / "*")
+    return dataclasses.replace(report, pattern=pattern, files=tuple(staged))
 
 
 def check_csv_shape(path: Path, columns: tuple[str, ...], encoding: str) -> None:

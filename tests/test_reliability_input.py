@@ -4,6 +4,7 @@ valid files read correctly; bad bytes and absurd values become rejected rows wit
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,7 +143,7 @@ def test_bom_crlf_quotes_and_blank_lines_are_read_correctly(formats_build: Build
 
 @pytest.fixture(scope="module")
 def odd_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuildRun]:
-    """Latin-1 bytes, absurd values and a date after --as-of-date."""
+    """Bytes that are not UTF-8 (latin-1/cp1252), absurd values and a date after --as-of-date."""
     lines = [
         b"0,2021-01-01,1,1,10",
         b"1,2021-01-02,12\xe93,2,10",  # latin-1 e-acute in the customer id
@@ -153,6 +154,8 @@ def odd_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuildRun]:
         b"6,2021-01-05,7," + b"9" * 200 + b",10",
         b"7,2021-01-06," + b"8" * 200 + b",8,10",
         b"8,2021-01-07,9,9,99.99",
+        b"9,2021-01-08,10,10,\x80 5",  # cp1252 euro sign: a valid amount
+        b"10,2021-01-08,\x9311\x94,11,5",  # cp1252 curly quotes around the customer id
     ]
     folder = tmp_path_factory.mktemp("odd")
     path = folder / "odd.csv"
@@ -172,16 +175,17 @@ ODD_REASONS = {
     5: "date_after_as_of_date",
     6: "invalid_order_id",
     7: "invalid_customer_id",
+    10: "invalid_customer_id",
 }
 
 
 def test_non_utf8_bytes_and_absurd_values_are_rejected_with_reasons(odd_build: BuildRun) -> None:
     assert odd_build.exit_code == 0, odd_build.output
-    assert "is not valid UTF-8 (first at line 3): reading the input as latin-1" in odd_build.output
+    assert "is not valid UTF-8 (first at line 3): its stray bytes are read as cp1252" in odd_build.output
     rejected = odd_build.query("select source_row_index, rejection_reason from stg_sales_rejected")
     assert dict(zip(rejected.source_row_index, rejected.rejection_reason, strict=True)) == ODD_REASONS
     clean = odd_build.query("select order_id, amount::varchar from stg_sales order by 1").values.tolist()
-    assert clean == [[1, "10.00"], [9, "99.99"]]
+    assert clean == [[1, "10.00"], [9, "99.99"], [10, "5.00"]]
     assert (
         odd_build.query("select raw_customer_id from stg_sales_rejected where source_row_index = 1").iloc[
             0, 0
@@ -189,7 +193,14 @@ def test_non_utf8_bytes_and_absurd_values_are_rejected_with_reasons(odd_build: B
         == "12\u00e93"
     )
     last_run = run_log_rows(odd_build.workspace)[-1]
-    assert (last_run["status"], last_run["encoding"]) == ("success", "latin-1")
+    assert (last_run["status"], last_run["encoding"]) == ("success", "utf-8 (stray bytes read as cp1252)")
+    # The original file's checksum is logged; its rows name the staged UTF-8 copy.
+    assert last_run["inputs"][0]["path"].endswith("odd.csv")
+    assert (
+        odd_build.query("select distinct source_file from stg_sales__validated")
+        .iloc[0, 0]
+        .endswith("build/utf8/odd.csv")
+    )
 
 
 @pytest.mark.parametrize(
@@ -233,24 +244,33 @@ def test_failing_test_is_named_and_nothing_is_published(
     published: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A misconfigured bound (max_order_amount null) lets clean rows through with a null amount, so the
-    error-severity not_null test on stg_sales.amount fails. Own dbt target: --vars forces a full parse. Unit
+    error-severity not-null test on fact_sales fails. Own dbt target: --vars forces a full parse. Unit
     tests are excluded: under that var they fail first and the model would be skipped, not tested."""
     monkeypatch.setenv("SALESDW_TARGET_DIR", str(tmp_path / "target"))
     before = file_state(published.published_db)
     good = _write(tmp_path / "good.csv", HEADER + "\n0,2021-01-01,1,1,10\n1,2021-01-02,2,2,20\n")
+    selection = [
+        "--select",
+        "+path:models/staging",
+        "+path:models/warehouse",
+        "--indirect-selection",
+        "cautious",
+    ]
     run = build(
         good,
         published.data_dir,
-        staging_only=True,
-        extra=["--vars", '{max_order_amount: "null"}', "--exclude", "test_type:unit"],
+        extra=[*selection, "--vars", '{max_order_amount: "null"}', "--exclude", "test_type:unit"],
     )
     assert run.exit_code == EXIT_BUILD_FAILED
-    assert "FAILED: data test not_null_stg_sales_amount (staging layer): 2 failing row(s)" in run.output, (
-        run.output
+    failed = [line for line in run.output.splitlines() if line.startswith("FAILED:")]
+    assert len(failed) == 1, run.output
+    assert re.fullmatch(
+        r"FAILED: data test not_null\w*_fact_sales\w* \(warehouse layer\): 2 failing row\(s\)", failed[0]
     )
     assert f"The published warehouse ({published.published_db}) is unchanged." in run.output
     assert file_state(published.published_db) == before
     last_run = run_log_rows(published)[-1]
     assert last_run["status"] == "failed"
-    assert [node.split(".")[2] for node in last_run["failing_nodes"]] == ["not_null_stg_sales_amount"]
+    assert len(last_run["failing_nodes"]) == 1 and last_run["failing_nodes"][0].startswith("test.")
+    assert last_run["failing_nodes"][0].split(".")[2] in failed[0]
     assert last_run["counts"]["raw_row_count"] == 2
