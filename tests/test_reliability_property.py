@@ -26,11 +26,17 @@ BAD_BYTE = "\ufffe"
 
 
 @st.composite
-def rows(draw: st.DrawFn) -> list[list[str]]:
-    """A clean base of orders with random corruptions applied row by row."""
+def rows(draw: st.DrawFn, first_id: int = 1000) -> list[list[str]]:
+    """A clean base of orders (ids from first_id) with random corruptions applied row by row."""
     count = draw(st.integers(min_value=1, max_value=25))
     base = [
-        [str(i), f"2021-{1 + i % 12:02d}-{1 + i % 28:02d}", str(100 + i % 7), str(1000 + i), f"{5 + i}.50"]
+        [
+            str(i),
+            f"2021-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            str(100 + i % 7),
+            str(first_id + i),
+            f"{5 + i}.50",
+        ]
         for i in range(count)
     ]
     out: list[list[str]] = []
@@ -76,27 +82,43 @@ def python_row_count(path: Path) -> int:
         return sum(1 for _ in csv.reader(handle)) - 1
 
 
-# Each example is a dbt build (seconds): few examples, and no shrinking (it would run dozens more builds);
-# a failure still prints its example.
+# Each example is one dbt build (seconds) of a folder of 1-4 corrupted files: few examples, and no
+# shrinking (it would run dozens more builds); a failure still prints its example.
 @settings(
-    max_examples=5,
+    max_examples=3,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(data=rows())
-def test_every_raw_row_is_accounted_for(data: list[list[str]]) -> None:
+@given(data=st.data())
+def test_every_raw_row_is_accounted_for(data: st.DataObject) -> None:
+    file_count = data.draw(st.integers(min_value=1, max_value=4), label="files")
+    # Disjoint order ids per file: each file's rows can be counted on their own.
+    exports = [data.draw(rows(first_id=1000 * (k + 1)), label=f"sales_{k}.csv") for k in range(file_count)]
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "export.csv"
-        write_export(path, data)
-        raw_rows = python_row_count(path)
-        assert raw_rows == len(data)
-        run = build(path, Path(folder) / "data", staging_only=True)
+        inbox = Path(folder) / "inbox"
+        inbox.mkdir()
+        expected = {}
+        for k, export in enumerate(exports):
+            path = inbox / f"sales_{k}.csv"
+            write_export(path, export)
+            expected[path.name] = python_row_count(path)
+            assert expected[path.name] == len(export)
+        run = build(inbox, Path(folder) / "data", staging_only=True)
         assert run.exit_code == 0, run.output
+        per_file = run.query(
+            "select source_file, count(*) as n, count(*) filter (where row_outcome = 'clean') as clean "
+            "from stg_sales__validated group by source_file"
+        )
+        assert {
+            Path(name).name: n for name, n in zip(per_file.source_file, per_file.n, strict=True)
+        } == expected
+        raw_rows = sum(expected.values())
         counts = run.query("select * from stg_sales_reconciliation").iloc[0]
         clean = run.query("select count(*) as n from stg_sales").n[0]
         rejected = run.query("select count(*) as n from stg_sales_rejected").n[0]
         assert counts.raw_row_count == raw_rows
         assert (counts.clean_row_count, counts.rejected_row_count) == (clean, rejected)
+        assert per_file.clean.sum() == clean
         assert clean + rejected + counts.collapsed_duplicate_count == raw_rows
         assert counts.is_reconciled

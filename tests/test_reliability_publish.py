@@ -55,10 +55,17 @@ def _models(layer: str) -> set[str]:
 def test_killed_builds_leave_the_warehouse_and_the_next_build_recovers(
     reference: BuildRun, tmp_path: Path
 ) -> None:
+    """SIGTERM (like Ctrl-C) during staging, then SIGKILL during staging and during the business layer; each
+    time the published warehouse is untouched, and the next normal build publishes exactly what an
+    uninterrupted build does."""
     workspace = _workspace_with(reference.workspace.published_db, tmp_path / "data")
     before = file_state(workspace.published_db)
     log_file = workspace.target_dir / "logs" / "dbt.log"
-    for layer in ("staging", "business"):
+    for layer, signal_number in (
+        ("staging", signal.SIGTERM),
+        ("staging", signal.SIGKILL),
+        ("business", signal.SIGKILL),
+    ):
         models = _models(layer)
         assert models, f"no {layer} models to interrupt"
         watcher = LogWatcher(log_file)
@@ -70,12 +77,20 @@ def test_killed_builds_leave_the_warehouse_and_the_next_build_recovers(
                 what=f"a {layer} model to start",
                 process=process,
             )
+            process.send_signal(signal_number)
+            output, _ = process.communicate(timeout=120)
         finally:
             process.kill()
             process.wait()
-        assert process.returncode == -signal.SIGKILL, f"killed during {layer} ({started})"
-        assert file_state(workspace.published_db) == before, f"published changed by a build killed in {layer}"
-        assert workspace.working_db.exists(), "the kill should have left a half-built working copy"
+        if signal_number == signal.SIGTERM:
+            assert process.returncode == 130, output
+            assert f"interrupted: the published warehouse ({workspace.published_db}) is unchanged" in output
+        else:
+            assert process.returncode == -signal.SIGKILL, f"killed during {layer} ({started})"
+        assert file_state(workspace.published_db) == before, (
+            f"published changed by a build stopped in {layer}"
+        )
+        assert workspace.working_db.exists(), "the build should have left a half-built working copy"
     # Worse leftovers than a kill makes: a stray WAL beside the working copy and spill files.
     (workspace.build_dir / "warehouse.duckdb.wal").write_bytes(b"not a wal")
     workspace.temp_dir.mkdir(parents=True, exist_ok=True)
@@ -83,7 +98,7 @@ def test_killed_builds_leave_the_warehouse_and_the_next_build_recovers(
 
     recovery = build_warehouse(FIXTURE, workspace.data_dir, full_refresh=True)
     assert recovery.exit_code == 0, recovery.output
-    # Each build closes the run its predecessor left open: the second kill's build reported the first.
+    # Each build closes the run its predecessor left open: this one reports the last SIGKILL.
     assert recovery.output.count("was interrupted: the process ended without finishing (killed?)") == 1
     expected, actual = (
         table_contents(reference.workspace.published_db),
@@ -93,7 +108,12 @@ def test_killed_builds_leave_the_warehouse_and_the_next_build_recovers(
     for name in expected:
         pd.testing.assert_frame_equal(actual[name], expected[name], obj=name)
     statuses = [row["status"] for row in run_log_rows(workspace)]
-    assert statuses == ["running", "interrupted", "running", "interrupted", "running", "success"]
+    assert statuses == [
+        *["running", "interrupted"],  # SIGTERM: recorded by the build itself
+        *["running", "interrupted"],  # SIGKILL: closed by the next build
+        *["running", "interrupted"],
+        *["running", "success"],
+    ]
 
 
 READER = textwrap.dedent(
