@@ -68,6 +68,8 @@ _QUERIES = {
     "fact_sales": "select count(*) as order_count, min(order_date) as first_order_date, "
     "max(order_date) as last_order_date from fact_sales",
 }
+# A staging-only warehouse (built with --select) has no fact_sales: its clean orders are in stg_sales.
+_ORDERS_FALLBACK = ("stg_sales", _QUERIES["fact_sales"].replace("from fact_sales", "from stg_sales"))
 
 
 def warehouse_facts(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -79,4 +81,7 @@ def warehouse_facts(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             rows = fetch_dicts(connection, sql)
             if rows:
                 facts.update(rows[0])
+    table, sql = _ORDERS_FALLBACK
+    if "order_count" not in facts and table_exists(connection, table):
+        facts.update(fetch_dicts(connection, sql)[0])
     return facts

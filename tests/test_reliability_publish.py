@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -256,6 +257,8 @@ def test_run_history_and_status(two_builds: dict[str, object], tmp_path: Path) -
     assert all("new.csv" in line for line in table)
     assert f"published warehouse {workspace.published_db}" in status.stdout
     assert "rows       raw 60, clean 60, rejected 0" in status.stdout
+    assert re.search(r"as of      2021-\d\d-\d\d \(last order date\)", status.stdout), status.stdout
+    assert "orders     60 (2021-" in status.stdout
 
     empty = run_cli("status", data_dir=tmp_path / "nothing")
     assert empty.returncode == 0
