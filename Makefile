@@ -1,7 +1,7 @@
 # The README's commands. Each installs what it needs first, so they work on a fresh clone.
 PYTHON ?= python
 
-.PHONY: install install-dev run test lint docs
+.PHONY: install install-dev run test lint
 
 install:
 	$(PYTHON) -m pip install -e .

@@ -11,3 +11,8 @@
 {% macro money(expression) -%}
     cast(round({{ expression }}, 2) as decimal(18, 2))
 {%- endmacro %}
+
+{% macro ltv_percentile_label(column) -%}
+    {#- "LTV percentile 99" for 0.9963: floored, so the top customer never reads as "above 100%". -#}
+    format('LTV percentile {}', floor(100 * {{ column }})::integer)
+{%- endmacro %}

@@ -39,14 +39,17 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+GLOBAL_OPTIONS_WITH_VALUE = {"--data-dir"}
+
+
 def with_default_subcommand(args: list[str]) -> list[str]:
     """`run_pipeline.py data.csv` means `run_pipeline.py build data.csv`."""
     position = 0
-    while position < len(args) and args[position].startswith("-"):
-        if args[position] in {"-h", "--help"}:
-            return args
-        # Global options come before the subcommand; --data-dir takes a value unless written --data-dir=X.
+    # Skip the global options (--data-dir VALUE or --data-dir=VALUE); build's own options start the build.
+    while position < len(args) and args[position].split("=")[0] in GLOBAL_OPTIONS_WITH_VALUE:
         position += 1 if "=" in args[position] else 2
+    if position < len(args) and args[position] in {"-h", "--help"}:
+        return args
     if position < len(args) and args[position] in COMMANDS:
         return args
     return [*args[:position], "build", *args[position:]]

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from salesdw.build import BuildRequest, run_build
 from salesdw.paths import Workspace
+from salesdw.readers import open_published
 
 
 @dataclass
@@ -21,7 +21,7 @@ class BuildRun:
     workspace: Workspace
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
-        with duckdb.connect(str(self.workspace.published_db), read_only=True) as connection:
+        with open_published(self.workspace.published_db) as connection:
             return connection.execute(sql, params or []).df()
 
 

@@ -80,6 +80,13 @@ def test_directory_means_all_its_csv_files(tmp_path: Path) -> None:
         (["--data-dir", "d", "x.csv"], ["--data-dir", "d", "build", "x.csv"]),
         (["--data-dir=d"], ["--data-dir=d", "build"]),
         (["build", "x.csv"], ["build", "x.csv"]),
+        (["--full-refresh"], ["build", "--full-refresh"]),
+        (
+            ["--data-dir", "d", "--as-of-date", "2021-06-30"],
+            ["--data-dir", "d", "build", "--as-of-date", "2021-06-30"],
+        ),
+        (["--data-dir", "d", "status"], ["--data-dir", "d", "status"]),
+        (["--help"], ["--help"]),
     ],
 )
 def test_build_is_the_default_command(argv: list[str], expected: list[str]) -> None:

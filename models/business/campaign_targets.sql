@@ -124,8 +124,8 @@ select
     predicted_clv,
     format(
         '{} customer: last order {} days ago (usual gap {:.0f} days), {} order(s), ${:,.2f} lifetime revenue, '
-        || 'LTV above {:.0f}% of customers, churn risk {}/100',
+        || '{}, churn risk {}/100',
         segment, recency_days, expected_days_between_orders, frequency, monetary_total,
-        100 * ltv_percentile, churn_risk_score
+        {{ ltv_percentile_label('ltv_percentile') }}, churn_risk_score
     ) as target_reason
 from prioritised

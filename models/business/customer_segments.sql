@@ -112,8 +112,8 @@ select
             'first order {} days ago (New up to {})', tenure_days, new_max_days_since_first_order
         )
         when 'High Value' then format(
-            'LTV above {:.0f}% of customers and last order {} days ago (within {})',
-            100 * ltv_percentile, recency_days, high_value_max_days_since_last_order
+            '{} and last order {} days ago (within {})',
+            {{ ltv_percentile_label('ltv_percentile') }}, recency_days, high_value_max_days_since_last_order
         )
         when 'At Risk' then format(
             'no order for {} days (usual gap {:.0f}), churn risk {}/100 and P(alive) {} '
