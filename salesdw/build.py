@@ -55,6 +55,9 @@ class BuildRequest:
     full_refresh: bool = False
     as_of_date: str | None = None
     verbose: bool = False
+    # dbt unit tests check the SQL against hand-made inputs, not the data: CI runs them
+    # (tests/test_dbt_unit_tests.py) and a plain `dbt build` runs them; the runner skips them for speed.
+    unit_tests: bool = False
     extra_dbt_args: list[str] = field(default_factory=list)
 
 
@@ -79,6 +82,7 @@ def dbt_build_args(workspace: Workspace, request: BuildRequest) -> list[str]:
         "--log-path",
         str(workspace.target_dir / "logs"),
         *(["--full-refresh"] if request.full_refresh else []),
+        *([] if request.unit_tests else ["--exclude-resource-type", "unit_test"]),
         *request.extra_dbt_args,
     ]
 

@@ -10,6 +10,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RAW_PATH = PROJECT_ROOT / "data" / "sample" / "sales_2021.csv"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_EXPORT_DIR = PROJECT_ROOT / "exports"
+DEFAULT_REPORT_PATH = PROJECT_ROOT / "reports" / "analysis.html"
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
-from salesdw.paths import PROJECT_ROOT
+from salesdw.paths import DEFAULT_REPORT_PATH, PROJECT_ROOT
 
 NOTEBOOK_PATH = PROJECT_ROOT / "notebooks" / "analysis.ipynb"
-DEFAULT_REPORT_PATH = PROJECT_ROOT / "reports" / "analysis.html"
 REPORT_TITLE = "Marketing analytics report"
 CELL_TIMEOUT_SECONDS = 600
 

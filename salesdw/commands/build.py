@@ -22,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
     parser.add_argument("--as-of-date", help="analysis date YYYY-MM-DD (default: the last order date)")
     parser.add_argument("--verbose", action="store_true", help="show dbt's own log lines")
+    parser.add_argument(
+        "--with-unit-tests", action="store_true", help="also run dbt's unit tests (CI runs them anyway)"
+    )
 
 
 def run(args: argparse.Namespace, workspace: Workspace) -> int:
@@ -30,5 +33,6 @@ def run(args: argparse.Namespace, workspace: Workspace) -> int:
         full_refresh=args.full_refresh,
         as_of_date=args.as_of_date,
         verbose=args.verbose,
+        unit_tests=args.with_unit_tests,
     )
     return run_build(request, workspace)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from salesdw.paths import Workspace
-from salesdw.report import DEFAULT_REPORT_PATH, ReportError, render_report
+from salesdw.paths import DEFAULT_REPORT_PATH, Workspace
+
+if TYPE_CHECKING:
+    from salesdw.report import Report
 
 HELP = "execute notebooks/analysis.ipynb against the published warehouse and write a static HTML report"
 
@@ -26,7 +29,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--show-code", action="store_true", help="include the notebook's code cells")
 
 
+def render_report(data_dir: Path, out: Path, show_code: bool = False) -> Report:
+    """Imported on use: nbconvert and nbclient take over a second to import, and every command pays for
+    the imports of every command module (they build the argument parser)."""
+    from salesdw.report import render_report as render
+
+    return render(data_dir, out, show_code=show_code)
+
+
 def run(args: argparse.Namespace, workspace: Workspace) -> int:
+    from salesdw.report import ReportError
+
     if not workspace.published_db.exists():
         print(
             f"error: no warehouse at {workspace.published_db}: build it first with `python run_pipeline.py`",
