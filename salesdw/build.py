@@ -38,7 +38,13 @@ from salesdw.readers import (
     warehouse_facts,
 )
 from salesdw.run_log import RunRecord, append_run, close_interrupted_runs, describe_files, describe_scans
-from salesdw.summary import format_counts, format_layers, summarise_layers, warehouse_counts
+from salesdw.summary import (
+    dbt_wall_seconds,
+    format_counts,
+    format_layers,
+    summarise_layers,
+    warehouse_counts,
+)
 
 EXIT_OK = 0
 EXIT_BUILD_FAILED = 1
@@ -243,7 +249,7 @@ def _locked_build(
         dbt_environment(workspace, report, request.as_of_date),
         quiet=not request.verbose,
     )
-    echo(format_layers(summarise_layers(outcome.nodes)))
+    echo(format_layers(summarise_layers(outcome.nodes), dbt_wall_seconds(outcome.nodes)))
     if not outcome.success:
         failed = outcome.failed_nodes
         for node in failed:

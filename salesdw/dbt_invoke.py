@@ -129,16 +129,16 @@ def _layer_of_path(path: str) -> str:
 
 
 def _layer_of(node: Any, model_layers: Mapping[str, str]) -> str:
-    """Models by folder; a test belongs to the layer of the model it tests (its last parent model)."""
+    """Models by folder; a test belongs to the layer of the model it tests, or for a singular test that
+    reads several models, to the deepest layer among them (it checks what that layer built)."""
     if node.unique_id in model_layers:
         return model_layers[node.unique_id]
     tested = getattr(node, "attached_node", None) or getattr(node, "tested_node_unique_id", None)
     parents = [tested] if tested else list(getattr(getattr(node, "depends_on", None), "nodes", []))
-    for parent in reversed(parents):
-        if parent in model_layers:
-            return model_layers[parent]
-    path = str(getattr(node, "original_file_path", ""))
-    return _layer_of_path(path)
+    layers = [model_layers[parent] for parent in parents if parent in model_layers]
+    if layers:
+        return max(layers, key=lambda layer: LAYERS.index(layer) if layer in LAYERS else -1)
+    return _layer_of_path(str(getattr(node, "original_file_path", "")))
 
 
 def _one_line(text: str) -> str:
