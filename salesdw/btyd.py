@@ -50,6 +50,7 @@ __all__ = [
     "GammaGammaFit",
     "GammaGammaParams",
     "bgnbd_conditional_expected_purchases",
+    "bgnbd_discounted_expected_purchases",
     "bgnbd_expected_purchases_new_customer",
     "bgnbd_log_likelihood",
     "bgnbd_p_alive",
@@ -203,6 +204,39 @@ def _compress(*cols: FloatArray) -> tuple[tuple[FloatArray, ...], npt.NDArray[np
         key = key.astype(np.int64)
     _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
     return tuple(col[first] for col in cols), inverse, counts.astype(np.float64)
+
+
+def _validate_weights(weights: ArrayLike | None, n: int) -> FloatArray | None:
+    """Row weights (customers per row) as floats, or None; raise ValueError unless whole numbers >= 0."""
+    if weights is None:
+        return None
+    w = _as_float("weights", weights)
+    if w.size != n:
+        raise ValueError(f"weights must have one value per row: {w.size} != {n}")
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or np.any(w != np.round(w)):
+        raise ValueError("weights must be finite non-negative whole numbers (customers per row)")
+    return w
+
+
+def _drop_empty(w: FloatArray, *cols: FloatArray) -> tuple[FloatArray, ...]:
+    """The rows with a positive weight (columns, then weights); ValueError if there are none."""
+    keep = w > 0
+    if not keep.any():
+        raise ValueError("no customers (all weights are zero)")
+    return (*(col[keep] for col in cols), w[keep])
+
+
+def _weighted_counts(w: FloatArray | None, rows: FloatArray) -> float:
+    """Customers in the selected rows: their number, or their weight total."""
+    return float(rows.sum()) if w is None else float(w[rows].sum())
+
+
+def _compress_weighted(w: FloatArray | None, *cols: FloatArray) -> tuple[tuple[FloatArray, ...], FloatArray]:
+    """Distinct rows and their customer counts (the weights summed over identical rows)."""
+    uniq, inverse, counts = _compress(*cols)
+    if w is not None:
+        counts = np.bincount(inverse, weights=w, minlength=counts.size)
+    return uniq, counts
 
 
 class _Objective(Protocol):
@@ -400,6 +434,7 @@ def fit_bgnbd(
     min_repeat_buyers: int = 20,
     initial: BgNbdParams | None = None,
     seed: int = 0,
+    weights: ArrayLike | None = None,
 ) -> BgNbdFit:
     """Fit the BG/NBD model by maximum likelihood. Never raises.
 
@@ -407,6 +442,9 @@ def fit_bgnbd(
     weighted by their counts. Optimisation is on log(r, alpha, a, b): Nelder-Mead from a few
     starting points (on a seeded weighted subsample of 20k customers when the data is larger),
     then L-BFGS-B with the analytic gradient on the full data.
+
+    ``weights`` (optional): customers per input row, for input that is already grouped by
+    (x, t_x, T) (e.g. by the database); the fit equals the fit on the rows repeated that often.
 
     Returns a :class:`BgNbdFit`; ``converged=False`` with a ``message`` (and NaN parameters when
     no fit was attempted) for invalid input, fewer than ``min_repeat_buyers`` repeat buyers, or
@@ -416,15 +454,19 @@ def fit_bgnbd(
     n = int(np.size(frequency)) if np.ndim(frequency) == 1 else 0
     try:
         x, tx, tt = _validate_rft(frequency, recency, T)
+        w = _validate_weights(weights, x.size)
+        if w is not None:  # rows without customers do not exist
+            x, tx, tt, w = _drop_empty(w, x, tx, tt)
     except (ValueError, TypeError) as exc:
         return _nan_bgnbd(n, 0, t0, f"invalid input: {exc}")
-    n_rep = int((x > 0).sum())
+    n = int(x.size) if w is None else int(w.sum())
+    n_rep = int(_weighted_counts(w, x > 0))
     if n_rep < min_repeat_buyers:
-        return _nan_bgnbd(x.size, n_rep, t0, f"too few repeat buyers: {n_rep} < {min_repeat_buyers}")
+        return _nan_bgnbd(n, n_rep, t0, f"too few repeat buyers: {n_rep} < {min_repeat_buyers}")
     if not np.any(tt > 0):
-        return _nan_bgnbd(x.size, n_rep, t0, "all T are zero: no observation time")
+        return _nan_bgnbd(n, n_rep, t0, "all T are zero: no observation time")
     try:
-        (ux, utx, utt), _, counts = _compress(x, tx, tt)
+        (ux, utx, utt), counts = _compress_weighted(w, x, tx, tt)
         xbar = float(np.average(ux, weights=counts))
         tbar = float(np.average(utt, weights=counts))
         if initial is not None:
@@ -440,9 +482,9 @@ def fit_bgnbd(
         theta, ok, msg = _two_stage_minimize(build, counts, starts, seed)
         r, alpha, a, b = (float(v) for v in np.exp(theta))
         ll = _dot(counts, bgnbd_log_likelihood(BgNbdParams(r, alpha, a, b), ux, utx, utt))
-        return BgNbdFit(r, alpha, a, b, ll, x.size, n_rep, time.perf_counter() - t0, ok, msg, ux.size)
+        return BgNbdFit(r, alpha, a, b, ll, n, n_rep, time.perf_counter() - t0, ok, msg, ux.size)
     except Exception as exc:  # the contract is: never raise
-        return _nan_bgnbd(x.size, n_rep, t0, f"fit failed: {type(exc).__name__}: {exc}")
+        return _nan_bgnbd(n, n_rep, t0, f"fit failed: {type(exc).__name__}: {exc}")
 
 
 def bgnbd_p_alive(params: BgNbdLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> FloatArray:
@@ -628,6 +670,7 @@ def fit_gamma_gamma(
     min_customers: int = 20,
     initial: GammaGammaParams | None = None,
     seed: int = 0,
+    weights: ArrayLike | None = None,
 ) -> GammaGammaFit:
     """Fit the Gamma-Gamma spend model by maximum likelihood on repeat buyers. Never raises.
 
@@ -635,6 +678,7 @@ def fit_gamma_gamma(
     repeat transactions, for all customers; only customers with x >= 1 are used (m is ignored
     for x = 0, so it may be anything finite there). Repeat buyers with m <= 0 are excluded and
     counted in ``message``. Same two-stage optimiser on log(p, q, gamma) as :func:`fit_bgnbd`.
+    ``weights`` (optional): customers per row, for input already grouped by (x, m).
     """
     t0 = time.perf_counter()
     try:
@@ -653,18 +697,24 @@ def fit_gamma_gamma(
         bad = int((~np.isfinite(m[rep])).sum())
         if bad:
             raise ValueError(f"monetary_value has {bad} non-finite (NaN/inf) values among repeat buyers")
+        w = _validate_weights(weights, x.size)
+        if w is not None:  # rows without customers do not exist
+            x, m, w = _drop_empty(w, x, m)
+            rep = x >= 1
     except (ValueError, TypeError) as exc:
         return _nan_gg(0, t0, f"invalid input: {exc}")
-    nonpos = int((m[rep] <= 0).sum())
+    nonpos = int(_weighted_counts(w, rep & (m <= 0)))
     use = rep & (m > 0)
     xs, ms = x[use], m[use]
+    ws = None if w is None else w[use]
+    n_used = int(_weighted_counts(w, use))
     note = f"; excluded {nonpos} repeat buyers with monetary_value <= 0" if nonpos else ""
-    if xs.size < min_customers:
-        return _nan_gg(int(xs.size), t0, f"too few repeat buyers: {xs.size} < {min_customers}{note}")
+    if n_used < min_customers:
+        return _nan_gg(n_used, t0, f"too few repeat buyers: {n_used} < {min_customers}{note}")
     if np.ptp(ms) == 0:
-        return _nan_gg(int(xs.size), t0, f"monetary_value is constant: spread not identified{note}")
+        return _nan_gg(n_used, t0, f"monetary_value is constant: spread not identified{note}")
     try:
-        (ux, um), _, counts = _compress(xs, ms)
+        (ux, um), counts = _compress_weighted(ws, xs, ms)
         mbar = float(np.average(um, weights=counts))
         if initial is not None:
             starts = [np.log([initial.p, initial.q, initial.gamma])]
@@ -678,9 +728,9 @@ def fit_gamma_gamma(
         theta, ok, msg = _two_stage_minimize(build, counts, starts, seed)
         p, q, g = (float(v) for v in np.exp(theta))
         ll = _dot(counts, gamma_gamma_log_likelihood(GammaGammaParams(p, q, g), ux, um))
-        return GammaGammaFit(p, q, g, ll, int(xs.size), time.perf_counter() - t0, ok, msg + note)
+        return GammaGammaFit(p, q, g, ll, n_used, time.perf_counter() - t0, ok, msg + note)
     except Exception as exc:  # the contract is: never raise
-        return _nan_gg(int(xs.size), t0, f"fit failed: {type(exc).__name__}: {exc}")
+        return _nan_gg(n_used, t0, f"fit failed: {type(exc).__name__}: {exc}")
 
 
 def gamma_gamma_expected_spend(params: GammaGammaLike, x: ArrayLike, m: ArrayLike) -> FloatArray:
@@ -706,6 +756,42 @@ def gamma_gamma_expected_spend(params: GammaGammaLike, x: ArrayLike, m: ArrayLik
 # --------------------------------------------------------------------------------------------
 
 
+def bgnbd_discounted_expected_purchases(
+    bgnbd: BgNbdLike,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+    horizon_months: int = 12,
+    monthly_discount_rate: float = 0.01,
+    weeks_per_month: float = 52 / 12,
+) -> FloatArray:
+    """Discounted expected purchases over the next ``horizon_months`` months, per customer:
+
+    sum_{k=1..H} (E[Y(k w) | x, t_x, T] - E[Y((k-1) w) | x, t_x, T]) / (1 + d)^k
+
+    (notation of :func:`predicted_clv`, which is this times the Gamma-Gamma expected spend). It
+    depends on (x, t_x, T) only. Vectorised: the BG/NBD bracket is computed once per distinct
+    (x, T) and month boundary, then multiplied by P(alive).
+    """
+    xb, txb, ttb = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, t_x, T)))
+    shape = xb.shape
+    xf, txf, ttf = xb.ravel(), txb.ravel(), ttb.ravel()
+    p_alive = bgnbd_p_alive(bgnbd, xf, txf, ttf)
+    months = np.arange(horizon_months + 1, dtype=np.float64)
+    if np.all(np.isfinite(xf)) and np.all(np.isfinite(ttf)):
+        (ux, utt), inv, _ = _compress(xf, ttf)
+    else:
+        ux, utt, inv = xf, ttf, np.arange(xf.size)
+    r, alpha, a, b = bgnbd.r, bgnbd.alpha, bgnbd.a, bgnbd.b
+    # (H+1, n_unique): cumulative expected purchases (before P(alive)) at month boundaries
+    cum = _bgnbd_bracket(r, alpha, a, b, (months * weeks_per_month)[:, None], ux[None, :], utt[None, :])
+    disc = (1.0 + monthly_discount_rate) ** -months[1:]
+    per_unique = np.einsum(
+        "k,kn->n", disc, np.diff(cum, axis=0)
+    )  # discounted expected purchases, per unique (x, T)
+    return np.asarray((per_unique[inv] * p_alive).reshape(shape), dtype=np.float64)
+
+
 def predicted_clv(
     bgnbd: BgNbdLike,
     gg: GammaGammaLike,
@@ -724,28 +810,21 @@ def predicted_clv(
     with w = ``weeks_per_month`` (time unit of t_x, T: weeks), E[Y(t) | .] the BG/NBD conditional
     expectation (:func:`bgnbd_conditional_expected_purchases`), E[M | .] the Gamma-Gamma expected
     spend (:func:`gamma_gamma_expected_spend`) and d = ``monthly_discount_rate``; purchases made
-    during month k are discounted by the end-of-month factor (1 + d)^-k.
-
-    Vectorised: the BG/NBD bracket is computed once per distinct (x, T) and month boundary.
+    during month k are discounted by the end-of-month factor (1 + d)^-k. Equals
+    :func:`bgnbd_discounted_expected_purchases` x :func:`gamma_gamma_expected_spend`.
     """
     xb, txb, ttb, mb = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, t_x, T, m)))
-    shape = xb.shape
-    xf, txf, ttf = xb.ravel(), txb.ravel(), ttb.ravel()
-    p_alive = bgnbd_p_alive(bgnbd, xf, txf, ttf)
-    spend = gamma_gamma_expected_spend(gg, xf, mb.ravel())
-    months = np.arange(horizon_months + 1, dtype=np.float64)
-    if np.all(np.isfinite(xf)) and np.all(np.isfinite(ttf)):
-        (ux, utt), inv, _ = _compress(xf, ttf)
-    else:
-        ux, utt, inv = xf, ttf, np.arange(xf.size)
-    r, alpha, a, b = bgnbd.r, bgnbd.alpha, bgnbd.a, bgnbd.b
-    # (H+1, n_unique): cumulative expected purchases (before P(alive)) at month boundaries
-    cum = _bgnbd_bracket(r, alpha, a, b, (months * weeks_per_month)[:, None], ux[None, :], utt[None, :])
-    disc = (1.0 + monthly_discount_rate) ** -months[1:]
-    per_unique = np.einsum(
-        "k,kn->n", disc, np.diff(cum, axis=0)
-    )  # discounted expected purchases, per unique (x, T)
-    return np.asarray((per_unique[inv] * p_alive * spend).reshape(shape), dtype=np.float64)
+    discounted = bgnbd_discounted_expected_purchases(
+        bgnbd,
+        xb,
+        txb,
+        ttb,
+        horizon_months=horizon_months,
+        monthly_discount_rate=monthly_discount_rate,
+        weeks_per_month=weeks_per_month,
+    )
+    spend = gamma_gamma_expected_spend(gg, xb, mb)
+    return np.asarray(discounted * spend, dtype=np.float64)
 
 
 # --------------------------------------------------------------------------------------------

@@ -6,8 +6,14 @@ without dbt:
 
 * :func:`fit_table`: one row per fitted model (BG/NBD, Gamma-Gamma) with parameters, log-likelihood,
   sample size, fit time, convergence and the LTV basis the business layer ranks by;
-* :func:`score_table`: one row per customer with P(alive), expected purchases, expected order value
-  and predicted CLV, all null where the fit they need did not converge.
+* :func:`score_table`: one row per distinct history (frequency, recency, age) with P(alive), expected
+  purchases and the discounted expected purchases of the CLV, all null where BG/NBD did not converge.
+  They depend on the history only, so millions of customers are scored on a few hundred thousand rows;
+  customer_clv joins them back to the customers and multiplies by the Gamma-Gamma expected order value
+  (a closed form of frequency and mean repeat value, computed in SQL).
+
+The histories leave DuckDB already grouped (:data:`HISTORY_GROUPS`, :data:`SPEND_GROUPS`, with a customer
+count per row); the fits weight rows by those counts, which gives the fit on the ungrouped customers.
 
 Times are in weeks (days / 7), as in the BG/NBD paper and int_customer_purchase_history.
 """
@@ -35,12 +41,20 @@ WEEKS_PER_MONTH = 52.0 / 12.0
 # Horizons of the expected-purchases columns: expected_purchases_<days>d.
 EXPECTED_PURCHASE_HORIZONS_DAYS: tuple[int, ...] = (30, 90, 365)
 
-# The only columns the Python models pull from int_customer_purchase_history (every fetched column costs),
-# typed as the module expects (null mean repeat value -> 0 for x = 0; Gamma-Gamma ignores it there).
-HISTORY_PROJECTION = (
-    "customer_key, frequency::double as frequency, recency_weeks::double as recency_weeks, "
-    "age_weeks::double as age_weeks, "
-    "coalesce(repeat_purchase_value_mean, 0)::double as repeat_purchase_value_mean"
+# What the Python models pull from int_customer_purchase_history, grouped in DuckDB so that only distinct
+# rows leave it (relation.aggregate(expressions, group_by)), typed as the module expects; `customers` is
+# the number of customers per row. BG/NBD needs (x, t_x, T); customer_clv joins the scores back on the
+# same three doubles.
+HISTORY_GROUPS = (
+    "frequency::double as frequency, recency_weeks::double as recency_weeks, "
+    "age_weeks::double as age_weeks, count(*) as customers",
+    "frequency, recency_weeks, age_weeks",
+)
+# Gamma-Gamma needs (x, m) of repeat buyers only (null mean repeat value -> 0; it is ignored for x = 0).
+SPEND_GROUPS = (
+    "frequency::double as frequency, "
+    "coalesce(repeat_purchase_value_mean, 0)::double as repeat_purchase_value_mean, count(*) as customers",
+    "frequency, repeat_purchase_value_mean",
 )
 
 FIT_COLUMNS: tuple[str, ...] = (
@@ -70,11 +84,13 @@ FIT_COLUMNS: tuple[str, ...] = (
 )
 
 SCORE_COLUMNS: tuple[str, ...] = (
-    "customer_key",
+    "frequency",
+    "recency_weeks",
+    "age_weeks",
+    "customers",
     "p_alive",
     *(f"expected_purchases_{days}d" for days in EXPECTED_PURCHASE_HORIZONS_DAYS),
-    "expected_average_order_value",
-    "predicted_clv",
+    "discounted_expected_purchases",
 )
 
 
@@ -104,33 +120,52 @@ def _given(value: Any, default: float) -> Any:
     return default if value is None or value == "" else value
 
 
+def _floats(columns: Mapping[str, Any], name: str) -> npt.NDArray[np.float64]:
+    return np.asarray(columns[name], dtype=np.float64)
+
+
 @dataclass(frozen=True)
 class PurchaseHistory:
-    """Per-customer BG/NBD inputs: x, t_x and T in weeks, m = mean repeat purchase value (0 if x = 0)."""
+    """Distinct BG/NBD inputs (x, t_x and T in weeks) and how many customers have each."""
 
-    customer_key: npt.NDArray[Any]
     frequency: npt.NDArray[np.float64]
     recency: npt.NDArray[np.float64]
     age: npt.NDArray[np.float64]
-    monetary_value: npt.NDArray[np.float64]
+    customers: npt.NDArray[np.float64]
 
     @classmethod
     def from_columns(cls, columns: Mapping[str, Any]) -> PurchaseHistory:
-        """From ``relation.project(HISTORY_PROJECTION).fetchnumpy()`` (or a DataFrame)."""
-
-        def floats(name: str) -> npt.NDArray[np.float64]:
-            return np.asarray(columns[name], dtype=np.float64)
-
+        """From ``relation.aggregate(*HISTORY_GROUPS).fetchnumpy()`` (or a DataFrame); without a
+        ``customers`` column every row is one customer."""
+        frequency = _floats(columns, "frequency")
         return cls(
-            customer_key=np.asarray(columns["customer_key"]),
-            frequency=floats("frequency"),
-            recency=floats("recency_weeks"),
-            age=floats("age_weeks"),
-            monetary_value=floats("repeat_purchase_value_mean"),
+            frequency=frequency,
+            recency=_floats(columns, "recency_weeks"),
+            age=_floats(columns, "age_weeks"),
+            customers=_floats(columns, "customers") if "customers" in columns else np.ones(frequency.size),
         )
 
     def __len__(self) -> int:
-        return int(self.customer_key.size)
+        return int(self.frequency.size)
+
+
+@dataclass(frozen=True)
+class SpendHistory:
+    """Distinct Gamma-Gamma inputs (x, m = mean repeat purchase value, 0 if x = 0) and their customers."""
+
+    frequency: npt.NDArray[np.float64]
+    monetary_value: npt.NDArray[np.float64]
+    customers: npt.NDArray[np.float64]
+
+    @classmethod
+    def from_columns(cls, columns: Mapping[str, Any]) -> SpendHistory:
+        """From ``relation.aggregate(*SPEND_GROUPS).fetchnumpy()`` (or a DataFrame)."""
+        frequency = _floats(columns, "frequency")
+        return cls(
+            frequency=frequency,
+            monetary_value=_floats(columns, "repeat_purchase_value_mean"),
+            customers=_floats(columns, "customers") if "customers" in columns else np.ones(frequency.size),
+        )
 
 
 @dataclass(frozen=True)
@@ -147,13 +182,23 @@ class FittedModels:
         return LTV_BASIS_PREDICTED if self.bgnbd and self.gamma_gamma else LTV_BASIS_HISTORICAL
 
 
-def fit_models(history: PurchaseHistory, settings: ClvSettings) -> tuple[btyd.BgNbdFit, btyd.GammaGammaFit]:
-    """Both fits; never raises (the module reports problems as converged=False + message)."""
+def fit_models(
+    history: PurchaseHistory, spend: SpendHistory, settings: ClvSettings
+) -> tuple[btyd.BgNbdFit, btyd.GammaGammaFit]:
+    """Both fits, each row weighted by its customers (= the fit on the customers); never raises (the
+    module reports problems as converged=False + message)."""
     bgnbd = btyd.fit_bgnbd(
-        history.frequency, history.recency, history.age, min_repeat_buyers=settings.min_repeat_buyers
+        history.frequency,
+        history.recency,
+        history.age,
+        min_repeat_buyers=settings.min_repeat_buyers,
+        weights=history.customers,
     )
     gamma_gamma = btyd.fit_gamma_gamma(
-        history.frequency, history.monetary_value, min_customers=settings.min_repeat_buyers
+        spend.frequency,
+        spend.monetary_value,
+        min_customers=settings.min_repeat_buyers,
+        weights=spend.customers,
     )
     return bgnbd, gamma_gamma
 
@@ -280,13 +325,19 @@ def _all_finite(row: Mapping[str, Any], keys: Sequence[str]) -> bool:
 
 
 def score_table(history: PurchaseHistory, models: FittedModels) -> pd.DataFrame:
-    """One row per customer. P(alive) and expected purchases need BG/NBD, the expected order value
-    Gamma-Gamma, predicted CLV both; what cannot be computed is null (NaN -> NULL in DuckDB)."""
+    """One row per distinct history (x, t_x, T): P(alive), expected purchases and the discounted
+    expected purchases of the CLV horizon (predicted CLV = that x the Gamma-Gamma expected order value,
+    customer_clv). All need BG/NBD; without it they are null (NaN -> NULL in DuckDB)."""
     n = len(history)
     missing = np.full(n, np.nan)
-    x, t_x, age, m = history.frequency, history.recency, history.age, history.monetary_value
-    columns: dict[str, Any] = {"customer_key": history.customer_key}
-    bg, gg = models.bgnbd, models.gamma_gamma
+    x, t_x, age = history.frequency, history.recency, history.age
+    columns: dict[str, Any] = {
+        "frequency": x,
+        "recency_weeks": t_x,
+        "age_weeks": age,
+        "customers": history.customers.astype(np.int64),
+    }
+    bg = models.bgnbd
     columns["p_alive"] = btyd.bgnbd_p_alive(bg, x, t_x, age) if bg and n else missing
     for days in EXPECTED_PURCHASE_HORIZONS_DAYS:
         columns[f"expected_purchases_{days}d"] = (
@@ -294,22 +345,17 @@ def score_table(history: PurchaseHistory, models: FittedModels) -> pd.DataFrame:
             if bg and n
             else missing
         )
-    columns["expected_average_order_value"] = (
-        btyd.gamma_gamma_expected_spend(gg, x, m) if gg and n else missing
-    )
-    columns["predicted_clv"] = (
-        btyd.predicted_clv(
+    columns["discounted_expected_purchases"] = (
+        btyd.bgnbd_discounted_expected_purchases(
             bg,
-            gg,
             x,
             t_x,
             age,
-            m,
             horizon_months=models.horizon_months,
             monthly_discount_rate=models.monthly_discount_rate,
             weeks_per_month=WEEKS_PER_MONTH,
         )
-        if bg and gg and n
+        if bg and n
         else missing
     )
     return pd.DataFrame(columns, columns=list(SCORE_COLUMNS))

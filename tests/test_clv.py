@@ -286,15 +286,64 @@ def test_settings_from_dbt_config_accept_zero_and_strings() -> None:
 def test_score_table_is_null_without_usable_fits() -> None:
     history = clv.PurchaseHistory.from_columns(
         {
-            "customer_key": np.array([1, 2], dtype=np.uint64),
             "frequency": np.array([0.0, 2.0]),
             "recency_weeks": np.array([0.0, 3.0]),
             "age_weeks": np.array([5.0, 6.0]),
-            "repeat_purchase_value_mean": np.array([0.0, 40.0]),
+            "customers": np.array([7, 1]),
         }
     )
     empty = clv.score_table(history, clv.FittedModels(None, None, 12, 0.01))
     assert list(empty.columns) == list(clv.SCORE_COLUMNS)
-    assert empty.drop(columns="customer_key").isna().all().all()
+    assert empty.drop(columns=["frequency", "recency_weeks", "age_weeks", "customers"]).isna().all().all()
+    assert empty["customers"].tolist() == [7, 1]
     bg_only = clv.score_table(history, clv.FittedModels(SIM_BGNBD, None, 12, 0.01))
-    assert bg_only["p_alive"].notna().all() and bg_only["predicted_clv"].isna().all()
+    assert bg_only["p_alive"].notna().all() and bg_only["discounted_expected_purchases"].notna().all()
+    # predicted CLV = discounted expected purchases x the Gamma-Gamma expected order value (customer_clv)
+    x, t_x, age, m = history.frequency, history.recency, history.age, np.array([0.0, 40.0])
+    np.testing.assert_allclose(
+        bg_only["discounted_expected_purchases"] * btyd.gamma_gamma_expected_spend(SIM_GG, x, m),
+        btyd.predicted_clv(SIM_BGNBD, SIM_GG, x, t_x, age, m),
+        rtol=1e-12,
+    )
+
+
+def test_fits_on_grouped_histories_equal_fits_on_customers(clv_build: ClvBuild) -> None:
+    """The Python models fit on rows grouped in DuckDB, weighted by their customers: the same fit."""
+    summary = pandas_history(clv_build.orders)
+    summary["monetary"] = summary["monetary"].fillna(0)
+    history = clv.PurchaseHistory.from_columns(
+        summary.groupby(["frequency", "recency_weeks", "age_weeks"], as_index=False)
+        .size()
+        .rename(columns={"size": "customers"})
+    )
+    spend = clv.SpendHistory.from_columns(
+        summary[summary["frequency"] > 0]
+        .groupby(["frequency", "monetary"], as_index=False)
+        .size()
+        .rename(columns={"monetary": "repeat_purchase_value_mean", "size": "customers"})
+    )
+    assert len(history) < len(summary)
+    bgnbd, gamma_gamma = clv.fit_models(history, spend, clv.ClvSettings())
+    expected_bg = btyd.fit_bgnbd(summary["frequency"], summary["recency_weeks"], summary["age_weeks"])
+    expected_gg = btyd.fit_gamma_gamma(summary["frequency"], summary["monetary"])
+    for name in ("r", "alpha", "a", "b", "log_likelihood", "n_customers", "n_repeat_buyers", "n_unique"):
+        assert getattr(bgnbd, name) == getattr(expected_bg, name), name
+    for name in ("p", "q", "gamma", "log_likelihood", "n", "message"):
+        assert getattr(gamma_gamma, name) == getattr(expected_gg, name), name
+    # The scores table: one row per distinct history, its customers summing to the customers.
+    scores = clv_build.run.query(
+        "select count(*) as n, sum(customers) as customers from int_clv_customer_scores"
+    )
+    distinct = summary.groupby(["frequency", "recency_weeks", "age_weeks"]).ngroups
+    assert (scores["n"].iloc[0], scores["customers"].iloc[0]) == (distinct, len(summary))
+
+
+def test_weighted_fit_reports_customers_and_rejects_bad_weights() -> None:
+    x, t_x, age = np.array([0.0, 1.0, 2.0]), np.array([0.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])
+    few = btyd.fit_bgnbd(x, t_x, age, weights=np.array([10, 3, 0]))
+    assert (few.n_customers, few.n_repeat_buyers) == (13, 3)
+    assert few.message == "too few repeat buyers: 3 < 20"
+    bad = btyd.fit_bgnbd(x, t_x, age, weights=np.array([1.0, -1.0, 2.0]))
+    assert not bad.converged and bad.message.startswith("invalid input: weights")
+    spend = btyd.fit_gamma_gamma(x, np.array([0.0, 10.0, -5.0]), weights=np.array([4, 6, 2]))
+    assert spend.n == 6 and "excluded 2 repeat buyers with monetary_value <= 0" in spend.message

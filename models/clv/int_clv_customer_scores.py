@@ -1,6 +1,8 @@
-"""Per customer: P(alive), expected purchases in the next 30/90/365 days, expected average order value and
-predicted CLV, from the parameters in clv_model_fit (salesdw.clv.score_table). Columns whose fit did not
-converge are null. Only the key and doubles leave pandas; customer_clv adds the typed columns."""
+"""Per distinct history (frequency, recency_weeks, age_weeks) of int_customer_purchase_history: P(alive),
+expected purchases in the next 30/90/365 days and the discounted expected purchases of the CLV horizon,
+from the BG/NBD parameters in clv_model_fit (salesdw.clv.score_table); null when that fit is not usable.
+They depend on the history only, so only distinct histories leave DuckDB; customer_clv joins them back to
+the customers and multiplies by the Gamma-Gamma expected order value (predicted CLV)."""
 
 from salesdw import clv
 
@@ -8,7 +10,7 @@ from salesdw import clv
 def model(dbt, session):
     dbt.config(materialized="table")
     history = clv.PurchaseHistory.from_columns(
-        dbt.ref("int_customer_purchase_history").project(clv.HISTORY_PROJECTION).fetchnumpy()
+        dbt.ref("int_customer_purchase_history").aggregate(*clv.HISTORY_GROUPS).fetchnumpy()
     )
     fit = dbt.ref("clv_model_fit")
     rows = [dict(zip(fit.columns, values, strict=True)) for values in fit.fetchall()]
