@@ -4,21 +4,24 @@
     least(5, 1 + floor(5 * percent_rank() over (order by {{ order_by }})))::integer
 {%- endmacro %}
 
-{% macro value_ranks(relation, column, order_direction) -%}
+{% macro value_ranks(relation, column, order_directions) -%}
     {#- One row per distinct value of `column` in `relation` (null included), with what the window functions
-        over (order by column order_direction) give every row holding that value, computed over the distinct
-        values instead of sorting every row: rows_before = rank - 1 (rows ordered strictly before the value),
-        rows_through = rows before plus the value's own rows (the end of its peer group), row_total = rows in
-        all. percent_rank = rows_before / (row_total - 1), cume_dist = rows_through / row_total, with the
-        same double arithmetic as DuckDB's window functions (ranked_percent / ranked_cume_dist). -#}
+        over (order by column <direction>) give every row holding that value, for each direction in
+        order_directions ('asc', 'desc'), computed over the distinct values instead of sorting every row:
+        <direction>_rows_before = rank - 1 (rows ordered strictly before the value), <direction>_rows_through
+        = rows before plus the value's own rows (the end of its peer group); row_total = rows in all.
+        percent_rank = rows_before / (row_total - 1), cume_dist = rows_through / row_total, with the same
+        double arithmetic as DuckDB's window functions (ranked_percent_rank / ranked_cume_dist). -#}
     select
         {{ column }} as ranked_value,
+        {%- for direction in order_directions %}
         coalesce(sum(value_rows) over (
-            order by {{ column }} {{ order_direction }} rows between unbounded preceding and 1 preceding
-        ), 0)::bigint as rows_before,
+            order by {{ column }} {{ direction }} rows between unbounded preceding and 1 preceding
+        ), 0)::bigint as {{ direction }}_rows_before,
         sum(value_rows) over (
-            order by {{ column }} {{ order_direction }} rows between unbounded preceding and current row
-        )::bigint as rows_through,
+            order by {{ column }} {{ direction }} rows between unbounded preceding and current row
+        )::bigint as {{ direction }}_rows_through,
+        {%- endfor %}
         sum(value_rows) over ()::bigint as row_total
     from (
         select
@@ -29,23 +32,23 @@
     ) as value_counts
 {%- endmacro %}
 
-{% macro ranked_percent_rank(ranks) -%}
+{% macro ranked_percent_rank(ranks, direction) -%}
     {#- percent_rank() from a value_ranks row: (rank - 1) / (rows - 1), 0 for a single row. -#}
     case
         when {{ ranks }}.row_total > 1
-            then {{ ranks }}.rows_before::double / ({{ ranks }}.row_total - 1)::double
+            then {{ ranks }}.{{ direction }}_rows_before::double / ({{ ranks }}.row_total - 1)::double
         else 0
     end
 {%- endmacro %}
 
-{% macro ranked_quintile_score(ranks) -%}
+{% macro ranked_quintile_score(ranks, direction) -%}
     {#- quintile_score() from a value_ranks row: the same 1 + floor(5 * percent_rank), capped at 5. -#}
-    least(5, 1 + floor(5 * {{ ranked_percent_rank(ranks) }}))::integer
+    least(5, 1 + floor(5 * {{ ranked_percent_rank(ranks, direction) }}))::integer
 {%- endmacro %}
 
-{% macro ranked_cume_dist(ranks) -%}
+{% macro ranked_cume_dist(ranks, direction) -%}
     {#- cume_dist() from a value_ranks row: rows up to the end of the value's peer group / rows. -#}
-    ({{ ranks }}.rows_through::double / {{ ranks }}.row_total::double)
+    ({{ ranks }}.{{ direction }}_rows_through::double / {{ ranks }}.row_total::double)
 {%- endmacro %}
 
 {% macro safe_ratio(numerator, denominator) -%}

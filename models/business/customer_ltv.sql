@@ -202,36 +202,34 @@ projected as (
 -- than customers) and joined back, instead of four window sorts of every (wide) customer row. Same ORDER BY
 -- and the same arithmetic as the window functions, so the same scores bit for bit (macros/scores.sql).
 recency_ranks as (
-    {{ value_ranks('projected', 'recency_days', 'desc') }}
+    {{ value_ranks('projected', 'recency_days', ['desc']) }}
 ),
 
 frequency_ranks as (
-    {{ value_ranks('projected', 'order_count', 'asc') }}
+    {{ value_ranks('projected', 'order_count', ['asc']) }}
 ),
 
 monetary_ranks as (
-    {{ value_ranks('projected', 'lifetime_revenue', 'asc') }}
-),
-
-historical_ltv_ranks as (
-    {{ value_ranks('projected', 'lifetime_revenue', 'desc') }}
+    -- Ascending for m_score, descending for historical_ltv_percentile: one table, one join.
+    {{ value_ranks('projected', 'lifetime_revenue', ['asc', 'desc']) }}
 ),
 
 ltv_ranks as (
-    {{ value_ranks('projected', 'ltv_ranking_value', 'desc') }}
+    {{ value_ranks('projected', 'ltv_ranking_value', ['desc']) }}
 ),
 
 ranked as (
 
     select
         projected.*,
-        {{ ranked_quintile_score('recency_ranks') }} as r_score,
-        {{ ranked_quintile_score('frequency_ranks') }} as f_score,
-        {{ ranked_quintile_score('monetary_ranks') }} as m_score,
+        {{ ranked_quintile_score('recency_ranks', 'desc') }} as r_score,
+        {{ ranked_quintile_score('frequency_ranks', 'asc') }} as f_score,
+        {{ ranked_quintile_score('monetary_ranks', 'asc') }} as m_score,
         -- Share of customers with a strictly lower LTV: the top 20% are those at 0.80 or above.
         -- (1 - cume_dist() over (order by ltv_ranking_value desc))
-        1 - {{ ranked_cume_dist('ltv_ranks') }} as ltv_percentile,
-        1 - {{ ranked_cume_dist('historical_ltv_ranks') }} as historical_ltv_percentile
+        1 - {{ ranked_cume_dist('ltv_ranks', 'desc') }} as ltv_percentile,
+        -- (1 - cume_dist() over (order by lifetime_revenue desc))
+        1 - {{ ranked_cume_dist('monetary_ranks', 'desc') }} as historical_ltv_percentile
     from projected
     inner join recency_ranks
         on projected.recency_days is not distinct from recency_ranks.ranked_value
@@ -239,8 +237,6 @@ ranked as (
         on projected.order_count is not distinct from frequency_ranks.ranked_value
     inner join monetary_ranks
         on projected.lifetime_revenue is not distinct from monetary_ranks.ranked_value
-    inner join historical_ltv_ranks
-        on projected.lifetime_revenue is not distinct from historical_ltv_ranks.ranked_value
     inner join ltv_ranks
         on projected.ltv_ranking_value is not distinct from ltv_ranks.ranked_value
 
