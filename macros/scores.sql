@@ -61,5 +61,5 @@
 
 {% macro ltv_percentile_label(column) -%}
     {#- "LTV percentile 99" for 0.9963: floored, so the top customer never reads as "above 100%". -#}
-    format('LTV percentile {}', floor(100 * {{ column }})::integer)
+    ('LTV percentile ' || (floor(100 * {{ column }})::integer)::varchar)
 {%- endmacro %}
