@@ -81,8 +81,11 @@ high_value_at_risk as (
 
     select
         count(*) as customer_count,
-        -- Expected loss if nothing is done: projected 12-month value times the churn risk.
-        coalesce(sum(segments.projected_12m_value * segments.churn_risk_score / 100.0), 0) as value_at_stake
+        -- Expected loss if nothing is done: projected 12-month value times the churn risk, in cents per
+        -- customer, so the sum is exact and does not depend on row order.
+        coalesce(
+            sum({{ money('segments.projected_12m_value * segments.churn_risk_score / 100.0') }}), 0
+        ) as value_at_stake
     from segments
     cross join rules
     where segments.segment = 'At Risk'
