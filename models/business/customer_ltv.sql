@@ -63,7 +63,8 @@ rules as (
         churn_weight_value_trend,
         churn_band_high_min_score,
         churn_band_medium_min_score,
-        projection_min_tenure_days
+        projection_min_tenure_days,
+        fallback_days_between_orders
     from {{ ref('int_business_rules') }}
 
 ),
@@ -82,12 +83,14 @@ last_orders as (
 population_rhythm as (
 
     -- A one-order customer has no rhythm of their own: they are expected to reorder like the typical
-    -- (median) repeat customer.
-    select median(
-        (last_order_date - first_order_date) / (order_count - 1)
+    -- (median) repeat customer; with no repeat customer at all, like the fallback rule says.
+    select coalesce(
+        median((customers.last_order_date - customers.first_order_date) / (customers.order_count - 1)),
+        any_value(rules.fallback_days_between_orders)
     ) as median_days_between_orders
-    from customers
-    where order_count > 1
+    from rules
+    left join customers
+        on customers.order_count > 1
 
 ),
 
@@ -116,7 +119,7 @@ measured as (
                 when customers.order_count > 1
                     then (customers.last_order_date - customers.first_order_date)
                     / (customers.order_count - 1)
-                else coalesce(population_rhythm.median_days_between_orders, 30.0)
+                else population_rhythm.median_days_between_orders
             end
         ) as expected_days_between_orders,
         case

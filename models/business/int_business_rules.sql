@@ -15,6 +15,7 @@
     'churn_band_high_min_score': 'integer',
     'churn_band_medium_min_score': 'integer',
     'projection_min_tenure_days': 'integer',
+    'fallback_days_between_orders': 'double',
     'priority_high_min_value_percentile': 'double',
     'priority_high_min_churn_risk_score': 'integer',
     'priority_medium_min_value_percentile': 'double',

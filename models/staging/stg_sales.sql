@@ -1,18 +1,4 @@
-with validated as (
-
-    select
-        order_id,
-        customer_id,
-        order_date,
-        amount,
-        source_file,
-        source_row_index,
-        row_outcome
-    from {{ ref('stg_sales__validated') }}
-
-),
-
-clean as (
+with clean_rows as (
 
     select
         order_id,
@@ -21,7 +7,7 @@ clean as (
         amount,
         source_file,
         source_row_index
-    from validated
+    from {{ ref('stg_sales__validated') }}
     where row_outcome = 'clean'
 
 )
@@ -33,4 +19,4 @@ select
     amount,
     source_file,
     source_row_index
-from clean
+from clean_rows
