@@ -11,6 +11,35 @@
     having count(*) > 1 or {{ column_name }} is null
 {% endtest %}
 
+{% test one_row_per_key_of(model, column_name, to, field) %}
+    {#- The model has exactly one row per row of its parent: every key is not null, appears once and
+        exists in `to`, and every key of `to` is present. One aggregation and one join, where primary_key
+        plus relationships cost two (8M-row customer tables at 10M orders). Returns the offending keys. -#}
+    with model_keys as (
+        select
+            {{ column_name }} as key_value,
+            count(*) as row_count
+        from {{ model }}
+        group by {{ column_name }}
+    ),
+
+    parent_keys as (
+        select {{ field }} as key_value
+        from {{ to }}
+    )
+
+    select
+        coalesce(model_keys.key_value, parent_keys.key_value) as key_value,
+        coalesce(model_keys.row_count, 0) as row_count,
+        parent_keys.key_value is not null as is_in_parent
+    from model_keys
+    full outer join parent_keys
+        on model_keys.key_value = parent_keys.key_value
+    where model_keys.key_value is null
+        or parent_keys.key_value is null
+        or model_keys.row_count > 1
+{% endtest %}
+
 {% test unique_combination(model, columns) %}
     {#- The columns together identify a row (the grain key of a model with a composite key). -#}
     select

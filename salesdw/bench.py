@@ -1,10 +1,12 @@
 """The benchmark: the whole pipeline at several sizes, against DuckDB's floor and a pandas alternative.
 
 For each size N: generate (or reuse) N orders with the project's generator, build them with the runner in a
-subprocess (`run_pipeline.py --data-dir TMP build --full-refresh DIR`), and read dbt's run_results.json for
-the time per layer. Then, on the same file: the floor (DuckDB reads, casts and groups by customer once) and
-the pandas alternative, each in its own process. For the biggest size, also append 1% more orders as a new
-daily file and time the incremental build.
+subprocess (`run_pipeline.py --data-dir TMP build --full-refresh --no-export DIR`), and read dbt's
+run_results.json for the time per layer; then time the campaign_targets CSV export on its own (a build
+writes it by default; at 10M orders it is a 1.3 GB file, so it gets its own column). Then, on the same
+file: the floor (DuckDB reads, casts and groups by customer once) and the pandas alternative, each in its
+own process. For the biggest size, also append 1% more orders as a new daily file and time the incremental
+build.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class SizeResult:
     floor_seconds: float
     pandas_seconds: float
     pandas_peak_rss_bytes: int
+    export_seconds: float | None = None
     incremental: PipelineRun | None = None
     incremental_orders: int = 0
     extra: dict[str, str] = field(default_factory=dict)
@@ -91,7 +94,7 @@ def run_pipeline(
     raw: str, data_dir: Path, target_dir: Path, full_refresh: bool, env: dict[str, str]
 ) -> PipelineRun:
     runner = str(PROJECT_ROOT / "run_pipeline.py")
-    command = [sys.executable, runner, "--data-dir", str(data_dir), "build", raw]
+    command = [sys.executable, runner, "--data-dir", str(data_dir), "build", "--no-export", raw]
     if full_refresh:
         command.append("--full-refresh")
     measured: Measured = run_measured(command, env={**env, "SALESDW_TARGET_DIR": str(target_dir)})
@@ -110,6 +113,16 @@ def run_baseline(which: str, csv: Path, env: dict[str, str]) -> tuple[float, int
     if measured.returncode != 0:
         raise RuntimeError(f"{which} baseline failed: {measured.stderr.strip()[-500:]}")
     return float(json.loads(measured.stdout.strip().splitlines()[-1])["seconds"]), measured.peak_rss_bytes
+
+
+def time_export(data_dir: Path, work_dir: Path) -> float | None:
+    """Wall seconds of `run_pipeline.py export campaign_targets` on the built warehouse; None on failure."""
+    out = work_dir / "campaign_targets.csv"
+    runner = str(PROJECT_ROOT / "run_pipeline.py")
+    command = [sys.executable, runner, "--data-dir", str(data_dir), "export", "campaign_targets"]
+    measured = run_measured([*command, "--out", str(out)])
+    out.unlink(missing_ok=True)
+    return measured.seconds if measured.returncode == 0 else None
 
 
 def point_input(work_dir: Path, item: BenchInput) -> str:
@@ -138,6 +151,9 @@ def bench_size(
     floor, _ = run_baseline("floor", item.base_file, env)
     pandas_seconds, pandas_peak = run_baseline("pandas", item.base_file, env)
     result = SizeResult(item.orders, full, floor, pandas_seconds, pandas_peak)
+    if full.ok:
+        echo(f"[{item.orders:,}] campaign_targets export ...")
+        result.export_seconds = time_export(data_dir, work_dir)
     if incremental and full.ok:
         result.incremental_orders = write_increment(item)
         try:

@@ -64,6 +64,8 @@ class BuildRequest:
     # dbt unit tests check the SQL against hand-made inputs, not the data: CI runs them
     # (tests/test_dbt_unit_tests.py) and a plain `dbt build` runs them; the runner skips them for speed.
     unit_tests: bool = False
+    # Refresh <export_dir>/campaign_targets.csv after publishing (--no-export skips it).
+    export: bool = True
     extra_dbt_args: list[str] = field(default_factory=list)
 
 
@@ -270,12 +272,14 @@ def _locked_build(
 
     record.status = "publishing"
     publish(workspace)
-    # Post-publish step (analyst experience, issue 4; owner of salesdw/export.py): refresh
-    # <export_dir>/campaign_targets.csv from the just-published warehouse (read-only, tmp file + rename).
-    # Never raises: a failure is one warning line and leaves the published build as it is.
-    from salesdw.export import refresh_build_export
+    # Refresh <export_dir>/campaign_targets.csv from the just-published warehouse (read-only, tmp file +
+    # rename). Never raises: a failure is one warning line and leaves the published build as it is.
+    from salesdw.export import drop_build_export, refresh_build_export
 
-    refresh_build_export(workspace, echo)
+    if request.export:
+        refresh_build_export(workspace, echo)
+    else:
+        drop_build_export(workspace, echo)
     counts: dict[str, Any] = {}
     try:
         with open_published(workspace.published_db) as connection:

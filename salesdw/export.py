@@ -25,7 +25,7 @@ from salesdw.readers import WarehouseNotBuilt, open_published, table_exists
 
 EXPORT_TABLES = ("campaign_targets",)
 
-# The campaign tool's contract: these columns, in this order (customer_key, a surrogate hash, stays inside).
+# The campaign tool's contract: these columns, in this order (customer_key, the join key, stays inside).
 CAMPAIGN_TARGETS_COLUMNS: tuple[str, ...] = (
     "campaign_type",
     "customer_id",
@@ -202,3 +202,12 @@ def refresh_build_export(workspace: Workspace, echo: Callable[[str], None] = pri
         return None
     echo(f"exported {result.rows:,} campaign targets to {result.path}")
     return result
+
+
+def drop_build_export(workspace: Workspace, echo: Callable[[str], None] = print) -> None:
+    """A build run without the export (--no-export): the previous build's file no longer matches the
+    warehouse, and a stale list is worse than none, so it goes."""
+    out = workspace.export_dir / BUILD_EXPORT_NAME
+    if out.exists():
+        out.unlink()
+        echo(f"note: removed {out} (it was the previous build's); `export campaign_targets` writes it anew")

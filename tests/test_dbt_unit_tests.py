@@ -1,15 +1,17 @@
 """dbt's unit tests (`unit_tests:` in the models' YAML) run here: the runner skips them in production builds
-because they test the SQL against hand-made inputs, not the data."""
+because they test the SQL against hand-made inputs, not the data. Also: our own generic data tests catch
+what they promise to catch, on a built warehouse that is then broken on purpose."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import yaml
 
-from salesdw.dbt_invoke import run_dbt
+from salesdw.dbt_invoke import BuildOutcome, run_dbt
 from salesdw.paths import PROJECT_ROOT
 from tests.helpers import BuildRun
 
@@ -22,16 +24,19 @@ def _declared_unit_tests() -> set[str]:
     return names
 
 
-def test_every_dbt_unit_test_passes(random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path) -> None:
-    run, _ = random_build
-    # Unit tests read their parents' column types from a built database: use a copy of a built one.
+def _dbt_test_on_a_copy(run: BuildRun, tmp_path: Path, select: str, breakage: str = "") -> BuildOutcome:
+    """`dbt test --select SELECT` against a copy of the built warehouse, after running `breakage` (SQL) on it.
+    (Unit tests read their parents' column types from a built database, so they need one too.)"""
     database = tmp_path / "warehouse.duckdb"
     shutil.copyfile(run.workspace.published_db, database)
-    outcome = run_dbt(
+    if breakage:
+        with duckdb.connect(str(database)) as connection:
+            connection.execute(breakage)
+    return run_dbt(
         [
             "test",
             "--select",
-            "test_type:unit",
+            select,
             "--target-path",
             str(tmp_path / "target"),
             "--log-path",
@@ -42,6 +47,11 @@ def test_every_dbt_unit_test_passes(random_build: tuple[BuildRun, pd.DataFrame],
             "SALES_RAW_PATH": str(run.workspace.data_dir.parent / "orders.csv"),
         },
     )
+
+
+def test_every_dbt_unit_test_passes(random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path) -> None:
+    run, _ = random_build
+    outcome = _dbt_test_on_a_copy(run, tmp_path, "test_type:unit")
     statuses = {node.name: node.status for node in outcome.nodes}
     declared = _declared_unit_tests()
     assert len(declared) >= 10
@@ -49,3 +59,27 @@ def test_every_dbt_unit_test_passes(random_build: tuple[BuildRun, pd.DataFrame],
     failed = {name: status for name, status in statuses.items() if status != "pass"}
     assert not failed, [node.describe() for node in outcome.nodes if node.failed]
     assert outcome.success
+
+
+def test_one_row_per_key_of_catches_missing_doubled_and_unknown_keys(
+    random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path
+) -> None:
+    """customer_ltv must hold each dim_customer key once: drop one customer, double another, add a key
+    dim_customer does not have. Each is one failing row; customer_segments, left intact, passes."""
+    run, _ = random_build
+    keys = run.query("select customer_key from customer_ltv order by customer_key limit 2")["customer_key"]
+    missing, doubled = (int(key) for key in keys)
+    breakage = f"""
+        create temp table doubled as select * from customer_ltv where customer_key = {doubled};
+        delete from customer_ltv where customer_key = {missing};
+        insert into customer_ltv select * from doubled;
+        update doubled set customer_key = -1;
+        insert into customer_ltv select * from doubled;
+    """
+    select = "test_name:one_row_per_key_of,customer_ltv test_name:one_row_per_key_of,customer_segments"
+    outcome = _dbt_test_on_a_copy(run, tmp_path, select, breakage)
+    results = {node.name.split("_customer_key")[0]: node for node in outcome.nodes}
+    assert set(results) == {"one_row_per_key_of_customer_ltv", "one_row_per_key_of_customer_segments"}
+    assert results["one_row_per_key_of_customer_ltv"].status == "fail"
+    assert results["one_row_per_key_of_customer_ltv"].failures == 3
+    assert results["one_row_per_key_of_customer_segments"].status == "pass"

@@ -11,11 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from salesdw.build import BuildRequest
 from salesdw.cli import main
 from salesdw.export import (
     BUILD_EXPORT_NAME,
     CAMPAIGN_TARGETS_COLUMNS,
     CAMPAIGN_TARGETS_OPTIONAL_COLUMNS,
+    drop_build_export,
     refresh_build_export,
 )
 from salesdw.paths import DEFAULT_EXPORT_DIR, Workspace
@@ -226,6 +228,33 @@ def test_a_failed_refresh_warns_and_removes_the_stale_file(
     assert refresh_build_export(Workspace(tmp_path / "never_built"), lines.append) is None
     assert not (export_dir / BUILD_EXPORT_NAME).exists()
     assert len(lines) == 1 and lines[0].startswith("warning: could not refresh")
+
+
+def test_no_export_build_skips_the_file_and_removes_the_stale_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    requests: list[BuildRequest] = []
+
+    def record(request: BuildRequest, workspace: Workspace) -> int:
+        requests.append(request)
+        return 0
+
+    monkeypatch.setattr("salesdw.commands.build.run_build", record)
+    assert main(["--data-dir", str(tmp_path), "build", "--no-export"]) == 0
+    assert main(["--data-dir", str(tmp_path), "build"]) == 0
+    assert [request.export for request in requests] == [False, True]
+
+    export_dir = tmp_path / "exports"
+    export_dir.mkdir()
+    stale = export_dir / BUILD_EXPORT_NAME
+    stale.write_text("stale\n")
+    monkeypatch.setenv("SALESDW_EXPORT_DIR", str(export_dir))
+    lines: list[str] = []
+    drop_build_export(Workspace(tmp_path), lines.append)
+    assert not stale.exists()
+    assert len(lines) == 1 and lines[0].startswith(f"note: removed {stale}")
+    drop_build_export(Workspace(tmp_path), lines.append)  # nothing left to remove: silent
+    assert len(lines) == 1
 
 
 def test_default_export_dir_is_the_projects_only_for_the_default_workspace(

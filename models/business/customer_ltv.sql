@@ -13,19 +13,10 @@ with customers as (
         cohort_month,
         order_count,
         lifetime_revenue,
-        average_order_value
+        average_order_value,
+        -- The last order's amount (same-day orders: the highest order id), aggregated in dim_customer.
+        last_order_amount
     from {{ ref('dim_customer') }}
-
-),
-
-orders as (
-
-    select
-        customer_key,
-        order_id,
-        order_date,
-        amount
-    from {{ ref('fact_sales') }}
 
 ),
 
@@ -69,17 +60,6 @@ rules as (
 
 ),
 
-last_orders as (
-
-    -- Same-day orders are ordered by order id, so "last" is deterministic.
-    select
-        customer_key,
-        arg_max(amount, {'order_date': order_date, 'order_id': order_id}) as last_order_amount
-    from orders
-    group by customer_key
-
-),
-
 population_rhythm as (
 
     -- A one-order customer has no rhythm of their own: they are expected to reorder like the typical
@@ -105,7 +85,7 @@ measured as (
         customers.order_count,
         customers.lifetime_revenue,
         customers.average_order_value,
-        last_orders.last_order_amount,
+        customers.last_order_amount,
         clv.p_alive,
         clv.expected_purchases_90d,
         clv.predicted_clv,
@@ -124,12 +104,10 @@ measured as (
         ) as expected_days_between_orders,
         case
             when customers.order_count > 1
-                then (customers.lifetime_revenue - last_orders.last_order_amount)
+                then (customers.lifetime_revenue - customers.last_order_amount)
                 / (customers.order_count - 1)
         end as earlier_average_order_value
     from customers
-    inner join last_orders
-        on customers.customer_key = last_orders.customer_key
     left join clv
         on customers.customer_key = clv.customer_key
     cross join analysis_date

@@ -15,7 +15,9 @@ with customers as (
         p_alive,
         ltv_percentile,
         projected_12m_value,
-        expected_days_between_orders
+        last_order_date,
+        expected_days_between_orders,
+        predicted_clv
     from {{ ref('customer_ltv') }}
 
 ),
@@ -119,8 +121,9 @@ select
         when 'High Value' then {{ ltv_percentile_label('ltv_percentile') }} || ' and last order '
             || recency_days::varchar || ' days ago (within ' || high_value_max_days_since_last_order::varchar || ')'
         when 'At Risk' then 'no order for ' || recency_days::varchar || ' days (usual gap '
-            || format('{:.0f}', expected_days_between_orders) || '), churn risk ' || churn_risk_score::varchar
-            || '/100 and P(alive) ' || coalesce(format('{:.2f}', p_alive), 'n/a') || ' ' || at_risk_rule_text
+            || {{ whole_number_text('expected_days_between_orders') }} || '), churn risk '
+            || churn_risk_score::varchar || '/100 and P(alive) '
+            || coalesce(cast(round(p_alive, 2) as decimal(3, 2))::varchar, 'n/a') || ' ' || at_risk_rule_text
         else 'no earlier rule matched'
     end as segment_reason,
     is_lost,
@@ -134,5 +137,9 @@ select
     churn_risk_score,
     p_alive,
     ltv_percentile,
-    projected_12m_value
+    projected_12m_value,
+    -- For campaign_targets, so it needs no second 8M-row join to customer_ltv.
+    last_order_date,
+    expected_days_between_orders,
+    predicted_clv
 from segmented

@@ -1,16 +1,24 @@
-{#- One row per customer who bought on or before the analysis date: the BG/NBD and Gamma-Gamma inputs,
-    as in Fader, Hardie & Lee (2005). Purchases are distinct purchase days (several orders of a customer
-    on one day are one transaction, their values summed); orders after the analysis date are left out,
-    like a holdout period. Times are in weeks (days / 7). -#}
+{{ config(materialized='view') }}
 
-with orders as (
+{#- One row per customer: the BG/NBD and Gamma-Gamma inputs, as in Fader, Hardie & Lee (2005). Purchases
+    are distinct purchase days (several orders of a customer on one day are one transaction, their values
+    summed). A view over dim_customer, which aggregates the orders per customer and day in its one pass:
+    every order in fact_sales is on or before the analysis date (staging rejects later ones as
+    date_after_as_of_date; tested on int_analysis_date), so the customer's whole history is the calibration
+    period. Times are in weeks (days / 7). -#}
+
+with customers as (
 
     select
         customer_key,
         customer_id,
-        order_date,
-        amount
-    from {{ ref('fact_sales') }}
+        first_order_date,
+        last_order_date,
+        order_count,
+        purchase_days,
+        lifetime_revenue,
+        first_order_day_value
+    from {{ ref('dim_customer') }}
 
 ),
 
@@ -21,44 +29,20 @@ analysis_date as (
 
 ),
 
-purchase_days as (
-
-    select
-        orders.customer_key,
-        orders.customer_id,
-        orders.order_date as purchase_date,
-        count(*) as order_count,
-        sum(orders.amount) as purchase_value
-    from orders
-    cross join analysis_date
-    where orders.order_date <= analysis_date.as_of_date
-    group by orders.customer_key, orders.customer_id, orders.order_date
-
-),
-
-customer_purchases as (
-
-    select
-        customer_key,
-        customer_id,
-        min(purchase_date) as first_purchase_date,
-        max(purchase_date) as last_purchase_date,
-        sum(order_count) as order_count,
-        count(*) as purchase_days,
-        sum(purchase_value) as total_value,
-        arg_min(purchase_value, purchase_date) as first_purchase_value
-    from purchase_days
-    group by customer_key, customer_id
-
-),
-
 summarised as (
 
     select
-        customer_purchases.*,
+        customers.customer_key,
+        customers.customer_id,
+        customers.first_order_date as first_purchase_date,
+        customers.last_order_date as last_purchase_date,
         analysis_date.as_of_date,
-        customer_purchases.purchase_days - 1 as frequency
-    from customer_purchases
+        customers.order_count,
+        customers.purchase_days,
+        customers.purchase_days - 1 as frequency,
+        customers.lifetime_revenue as total_value,
+        customers.first_order_day_value as first_purchase_value
+    from customers
     cross join analysis_date
 
 )
