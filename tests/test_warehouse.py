@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
+from salesdw.paths import PROJECT_ROOT
 from tests.helpers import BuildRun, build_warehouse
 
 
@@ -30,6 +32,47 @@ def test_customer_figures_match_pandas(random_build: tuple[BuildRun, pd.DataFram
     assert actual.lifetime_revenue.values == pytest.approx(expected.lifetime_revenue.values, abs=0.005)
     first_months = pd.to_datetime(expected.first_order_date).dt.to_period("M").dt.start_time
     assert (actual.cohort_month.values == first_months.values).all()
+
+
+def test_purchase_days_and_last_order_match_pandas(random_build: tuple[BuildRun, pd.DataFrame]) -> None:
+    """dim_customer's one pass also gives what the CLV inputs and churn trend need: distinct purchase days,
+    the first day's value (all its orders) and the last order's amount (last day, highest order id)."""
+    run, frame = random_build
+    first_days = frame[frame["Date"] == frame.groupby("Customer ID")["Date"].transform("min")]
+    last_orders = frame.sort_values(["Date", "Order ID"]).groupby("Customer ID").tail(1)
+    expected = pd.DataFrame(
+        {
+            "purchase_days": frame.groupby("Customer ID")["Date"].nunique(),
+            "first_order_day_value": first_days.groupby("Customer ID")["Sales"].sum(),
+            "last_order_amount": last_orders.set_index("Customer ID")["Sales"],
+        }
+    )
+    actual = run.query(
+        "select customer_id, purchase_days, first_order_day_value::double as first_order_day_value, "
+        "last_order_amount::double as last_order_amount from dim_customer"
+    ).set_index("customer_id")
+    actual = actual.loc[expected.index]
+    assert (expected.purchase_days < frame.groupby("Customer ID").size()).any()  # same-day orders exist
+    assert (actual.purchase_days.values == expected.purchase_days.values).all()
+    for column in ("first_order_day_value", "last_order_amount"):
+        assert actual[column].values == pytest.approx(expected[column].values, abs=0.005)
+
+
+def test_yaml_descriptions_are_comments_in_the_warehouse(random_build: tuple[BuildRun, pd.DataFrame]) -> None:
+    run, _ = random_build
+    docs = yaml.safe_load((PROJECT_ROOT / "models" / "warehouse" / "_warehouse.yml").read_text())
+    dim_customer = next(model for model in docs["models"] if model["name"] == "dim_customer")
+    table_comment = run.query("select comment from duckdb_tables() where table_name = 'dim_customer'")
+    assert table_comment.comment[0] == dim_customer["description"].strip()
+    column_comments = run.query(
+        "select column_name, comment from duckdb_columns() where table_name = 'dim_customer'"
+    ).set_index("column_name")["comment"]
+    for column in dim_customer["columns"]:
+        assert column_comments[column["name"]] == column["description"].strip()
+    view_comment = run.query(
+        "select comment from duckdb_views() where view_name = 'int_customer_purchase_history'"
+    )
+    assert view_comment.comment[0].startswith("One row per customer")
 
 
 def test_fact_revenue_and_orders_match_pandas(random_build: tuple[BuildRun, pd.DataFrame]) -> None:

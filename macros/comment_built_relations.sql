@@ -1,0 +1,32 @@
+{% macro comment_built_relations(results) -%}
+    {#- The models' and seeds' YAML descriptions as DuckDB comments (COMMENT ON), so an analyst browsing
+        the warehouse sees the docs. What dbt's persist_docs does, but in one batch at the end of the run
+        (on-run-end): persist_docs sends one statement per column per model, ~300 round trips that cost
+        1-2 s of a 40k-order build. Only the relations this run built successfully are commented. -#}
+    {%- if execute -%}
+        {%- set statements = [] -%}
+        {%- for result in results
+            if result.status == 'success' and result.node.resource_type in ('model', 'seed') -%}
+            {%- set node = result.node -%}
+            {%- set kind = 'view' if node.config.materialized == 'view' else 'table' -%}
+            {%- if node.description -%}
+                {%- do statements.append(
+                    'comment on ' ~ kind ~ ' ' ~ node.relation_name ~ ' is ' ~ sql_string(node.description)
+                ) -%}
+            {%- endif -%}
+            {%- for column in node.columns.values() if column.description -%}
+                {%- do statements.append(
+                    'comment on column ' ~ node.relation_name ~ '.' ~ adapter.quote(column.name)
+                    ~ ' is ' ~ sql_string(column.description)
+                ) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- if statements -%}
+            {%- do run_query(statements | join(';\n')) -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro sql_string(text) -%}
+    '{{ text | trim | replace("'", "''") }}'
+{%- endmacro %}
