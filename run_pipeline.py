@@ -6,7 +6,7 @@ from pathlib import Path
 # Runs from a fresh clone even before `pip install -e .` has put the package on the path.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from salesdw.cli import main
+from salesdw.cli import console_main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    console_main()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
+import logging
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -58,3 +61,20 @@ def with_default_subcommand(args: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(with_default_subcommand(list(sys.argv[1:] if argv is None else argv)))
     return int(_command_module(args.command).run(args, Workspace.from_env(args.data_dir)))
+
+
+def exit_now(status: int) -> None:
+    """Ends the process with `status` without the interpreter's teardown. After a build it holds ~2,500
+    modules (dbt and its dependencies), and tearing them down took 1.3 s on the reference machine while
+    doing nothing useful: files are closed, the lock and DuckDB released. The exit handlers still run
+    (multiprocessing's clean up dbt's semaphores) and the output is flushed."""
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
+def console_main() -> None:
+    """The entry point of `run_pipeline.py` and the `salesdw` command."""
+    exit_now(main())
