@@ -26,7 +26,7 @@ from salesdw.bench_process import Measured, run_measured
 from salesdw.paths import PROJECT_ROOT
 
 DEFAULT_SIZES: tuple[int, ...] = (40_000, 1_000_000, 10_000_000)
-MODEL_LAYER_ORDER: tuple[str, ...] = ("seeds", "staging", "warehouse", "business", "clv")
+MODEL_LAYER_ORDER: tuple[str, ...] = ("seeds", "staging", "warehouse", "business", "clv", "hooks")
 TESTS = "tests"
 Printer = Callable[[str], None]
 
@@ -64,10 +64,13 @@ def _parse_time(text: str) -> datetime:
 
 def layer_of(node: dict[str, object]) -> str:
     """A node's column in the table: tests together; models by folder (models/<layer>/...); Python models
-    (the CLV fit) in their own column whatever their folder."""
+    (the CLV fit) in their own column whatever their folder; the on-run-end hook (docs as comments) in
+    `hooks`."""
     kind = node.get("resource_type")
     if kind in {"test", "unit_test"}:
         return TESTS
+    if kind == "operation":
+        return "hooks"
     if kind == "seed":
         return "seeds"
     if node.get("language") == "python":
