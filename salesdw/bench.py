@@ -64,12 +64,12 @@ def _parse_time(text: str) -> datetime:
 
 def layer_of(node: dict[str, object]) -> str:
     """A node's column in the table: tests together; models by folder (models/<layer>/...); Python models
-    (the CLV fit) in their own column whatever their folder; the on-run-end hook (docs as comments) in
-    `hooks`."""
+    (the CLV fit) in their own column whatever their folder; the on-run-end hook (docs as comments) and the
+    exposures (no work) in `hooks`."""
     kind = node.get("resource_type")
     if kind in {"test", "unit_test"}:
         return TESTS
-    if kind == "operation":
+    if kind in {"operation", "exposure"}:
         return "hooks"
     if kind == "seed":
         return "seeds"

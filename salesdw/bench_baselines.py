@@ -53,8 +53,10 @@ def pandas_alternative(path: str) -> dict[str, float]:
     frame = frame.drop_duplicates("Order ID")
     as_of = frame["Date"].max()
     customers = frame.groupby("Customer ID").agg(
-        first_order=("Date", "min"), last_order=("Date", "max"),
-        frequency=("Order ID", "count"), monetary=("Sales", "sum"),
+        first_order=("Date", "min"),
+        last_order=("Date", "max"),
+        frequency=("Order ID", "count"),
+        monetary=("Sales", "sum"),
     )
     customers["recency_days"] = (as_of - customers["last_order"]).dt.days
     customers["average_order_value"] = customers["monetary"] / customers["frequency"]

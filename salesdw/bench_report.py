@@ -26,8 +26,20 @@ def layer_columns(results: Sequence[SizeResult]) -> list[str]:
 
 def format_table(results: Sequence[SizeResult]) -> str:
     layers = layer_columns(results)
-    header = ["orders", *layers, "start-up", "total s", "export s", "peak GB", "floor s", "total/floor",
-              "pandas s", "pandas/floor", "total/pandas", "incremental +1% s"]
+    header = [
+        "orders",
+        *layers,
+        "start-up",
+        "total s",
+        "export s",
+        "peak GB",
+        "floor s",
+        "total/floor",
+        "pandas s",
+        "pandas/floor",
+        "total/pandas",
+        "incremental +1% s",
+    ]
     rows = [header, ["---:"] * len(header)]
     for result in results:
         full = result.full
@@ -53,8 +65,10 @@ def format_table(results: Sequence[SizeResult]) -> str:
             ]
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["| " + " | ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) + " |"
-             for row in rows]
+    lines = [
+        "| " + " | ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) + " |"
+        for row in rows
+    ]
     return "\n".join(lines)
 
 

@@ -33,8 +33,11 @@ def summarise_layers(nodes: tuple[NodeResult, ...]) -> list[LayerSummary]:
     """Seconds spent in each layer's models and in its tests: node times summed (dbt runs a DAG on two
     threads, so layers overlap in time and the sums add up to more than the wall clock)."""
     summaries = []
+    # Models, seeds and tests; the on-run-end hook and the exposures are bookkeeping (a failing hook is
+    # still reported by the build, as a failed node).
+    counted = [node for node in nodes if node.resource_type in {"model", "seed", "test", "unit_test"}]
     for layer in (*LAYERS, "other"):
-        members = [node for node in nodes if node.layer == layer]
+        members = [node for node in counted if node.layer == layer]
         if not members:
             continue
         models = [node for node in members if node.resource_type in {"model", "seed"}]

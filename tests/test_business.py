@@ -73,9 +73,7 @@ def test_cohort_retention_matches_pandas(random_build: Build) -> None:
         active=("customer_id", "nunique"), revenue=("amount", "sum")
     )
     last_month = orders["month"].max()
-    cells = [
-        (cohort, months) for cohort in sizes.index for months in range((last_month - cohort).n + 1)
-    ]
+    cells = [(cohort, months) for cohort in sizes.index for months in range((last_month - cohort).n + 1)]
     expected = activity.reindex(pd.MultiIndex.from_tuples(cells), fill_value=0)
     expected["size"] = [sizes[cohort] for cohort, _ in expected.index]
     expected["retention"] = expected.active / expected["size"]
@@ -116,9 +114,7 @@ def test_rfm_and_churn_scores_match_pandas(random_build: Build) -> None:
         (customers["last"] - customers["first"]).dt.days / (customers.frequency - 1).clip(lower=1),
         median_gap,
     ).clip(min=1)
-    last_amount = (
-        orders.sort_values(["order_date", "order_id"]).groupby("customer_id")["amount"].last()
-    )
+    last_amount = orders.sort_values(["order_date", "order_id"]).groupby("customer_id")["amount"].last()
     earlier_average = (customers.monetary - last_amount) / (customers.frequency - 1)
     trend = ((last_amount - earlier_average) / earlier_average).where(customers.frequency > 1, 0)
     value_risk = (0.5 - trend / 2).clip(0, 1)
@@ -126,16 +122,22 @@ def test_rfm_and_churn_scores_match_pandas(random_build: Build) -> None:
     score = 100 * (0.6 * recency_risk + 0.25 / customers.frequency + 0.15 * value_risk)
     customers["churn_risk_score"] = np.floor(score + 0.5).astype(int)
 
-    actual = run.query(
-        "select customer_id, recency_days, r_score, f_score, m_score, rfm_cell, churn_risk_score "
-        "from customer_ltv"
-    ).set_index("customer_id").loc[customers.index]
+    actual = (
+        run.query(
+            "select customer_id, recency_days, r_score, f_score, m_score, rfm_cell, churn_risk_score "
+            "from customer_ltv"
+        )
+        .set_index("customer_id")
+        .loc[customers.index]
+    )
     assert (actual.recency_days.values == customers.recency.values).all()
     for column in ("r_score", "f_score", "m_score", "churn_risk_score"):
         mismatches = (actual[column].values != customers[column].values).sum()
         assert mismatches == 0, f"{column}: {mismatches} customers differ"
-    assert (actual.rfm_cell == actual.r_score.astype(str) + actual.f_score.astype(str)
-            + actual.m_score.astype(str)).all()
+    assert (
+        actual.rfm_cell
+        == actual.r_score.astype(str) + actual.f_score.astype(str) + actual.m_score.astype(str)
+    ).all()
 
 
 def test_segments_follow_the_default_rules(random_build: Build) -> None:
@@ -186,8 +188,12 @@ def test_insights_are_generated_from_the_numbers(random_build: Build) -> None:
         assert row.metric_value == pytest.approx(float(targets.value.get(campaign, 0.0)))
         assert f"{campaign} campaign: {count:,} customers" in row.headline
     expected_keys = {
-        "high_value_at_risk", "one_time_buyer_share", "best_cohort_retention", "worst_cohort_retention",
-        "latest_month_revenue_trend", "revenue_concentration",
+        "high_value_at_risk",
+        "one_time_buyer_share",
+        "best_cohort_retention",
+        "worst_cohort_retention",
+        "latest_month_revenue_trend",
+        "revenue_concentration",
     }
     assert expected_keys <= set(insights.index)
 

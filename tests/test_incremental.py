@@ -28,7 +28,11 @@ FIRST_DAYS = 20  # loaded by the first build; the rest of January arrives later
 # included), and ~160 test nodes cost ~10-20 s per build.
 MODELS_ONLY = {"extra_dbt_args": ["--exclude-resource-type", "test", "unit_test"]}
 WAREHOUSE_TABLES = (
-    "fact_sales", "dim_customer", "dim_date", "stg_sales_rejected", "stg_sales_reconciliation",
+    "fact_sales",
+    "dim_customer",
+    "dim_date",
+    "stg_sales_rejected",
+    "stg_sales_reconciliation",
 )
 
 

@@ -100,7 +100,11 @@ def test_dim_date_attributes(random_build: tuple[BuildRun, pd.DataFrame]) -> Non
     day = run.query("select * from dim_date where calendar_date = date '2021-01-03'").iloc[0]
     # 2021-01-03 is a Sunday in ISO week 53 of 2020.
     assert (day.date_key, day.day_of_week, day.is_weekend, day.iso_week, day.iso_year) == (
-        20210103, 7, True, 53, 2020
+        20210103,
+        7,
+        True,
+        53,
+        2020,
     )
     assert (day.month_number, day.quarter_number, day.year_number, day.year_month) == (1, 1, 2021, "2021-01")
 
@@ -128,9 +132,7 @@ def test_summary_prints_layers_and_counts(random_build: tuple[BuildRun, pd.DataF
     assert f"${frame['Sales'].sum():,.2f}" in run.output
 
 
-def test_rebuild_gives_identical_tables(
-    random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path
-) -> None:
+def test_rebuild_gives_identical_tables(random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path) -> None:
     run, _ = random_build
     raw = Path(run.workspace.data_dir).parent / "orders.csv"
     again = build_warehouse(raw, tmp_path / "again")
