@@ -1,8 +1,11 @@
 """Checks that a build under a low DuckDB memory_limit spills to disk instead of failing.
 
 `python benchmarks/spill_check.py --orders 10000000 --memory-limit 1GB` builds the cached generated input
-with SALESDW_MEMORY_LIMIT set, polls the spill directory (DATA_DIR/build/spill) while it runs, and prints the
-exit code, wall time, peak RSS of the process tree and the most spill bytes seen on disk.
+(`build --full-refresh --no-export`) with SALESDW_MEMORY_LIMIT set, polls the spill directory
+(DATA_DIR/build/spill) while it runs, and prints the exit code, wall time, peak RSS of the process tree and
+the most spill bytes seen on disk. The README's 100M run:
+`python benchmarks/spill_check.py --orders 100000000 --memory-limit 4GB --cache-dir BIG --work-dir BIG`
+(BIG: a disk with ~50 GB free; the 4.5 GB input is generated once into --cache-dir).
 """
 
 from __future__ import annotations
@@ -10,18 +13,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psutil
-
 from salesdw.bench_data import DEFAULT_CACHE_DIR, bench_input
+from salesdw.bench_process import run_measured
 from salesdw.paths import PROJECT_ROOT, Workspace
 
 
@@ -49,43 +48,28 @@ def main() -> int:
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="salesdw_spill_"))
     workspace = Workspace(work / "warehouse")
     env = {
-        **os.environ,
         "SALESDW_MEMORY_LIMIT": args.memory_limit,
         "SALESDW_TARGET_DIR": str(work / "dbt_target"),
     }
     command = [sys.executable, str(PROJECT_ROOT / "run_pipeline.py"), "--data-dir", str(workspace.data_dir)]
-    command += ["build", str(item.base_file), "--full-refresh"]
-    peaks = {"spill": 0, "rss": 0}
-    started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    done = threading.Event()
+    command += ["build", str(item.base_file), "--full-refresh", "--no-export"]
+    peak_spill = 0
 
-    def poll() -> None:
-        process = psutil.Process(child.pid)
-        while not done.is_set():
-            peaks["spill"] = max(peaks["spill"], _directory_bytes(workspace.temp_dir))
-            try:
-                members = [process, *process.children(recursive=True)]
-                peaks["rss"] = max(peaks["rss"], sum(member.memory_info().rss for member in members))
-            except psutil.Error:
-                pass
-            done.wait(0.2)
+    def watch_spill() -> None:
+        nonlocal peak_spill
+        peak_spill = max(peak_spill, _directory_bytes(workspace.temp_dir))
 
-    poller = threading.Thread(target=poll, daemon=True)
-    poller.start()
-    output, _ = child.communicate()
-    seconds = time.perf_counter() - started
-    done.set()
-    poller.join()
-    print(output.strip().splitlines()[-1] if output.strip() else "")
+    measured = run_measured(command, env=env, on_poll=watch_spill)
+    output = (measured.stdout + measured.stderr).strip()
+    print(output.splitlines()[-1] if output else "")
     print(
-        f"orders={args.orders:,} memory_limit={args.memory_limit} exit={child.returncode} "
-        f"seconds={seconds:.1f} peak_rss_gb={peaks['rss'] / 1024**3:.2f} "
-        f"peak_spill_gb={peaks['spill'] / 1024**3:.2f}"
+        f"orders={args.orders:,} memory_limit={args.memory_limit} exit={measured.returncode} "
+        f"seconds={measured.seconds:.1f} peak_rss_gb={measured.peak_rss_bytes / 1024**3:.2f} "
+        f"peak_spill_gb={peak_spill / 1024**3:.2f}"
     )
     if args.work_dir is None:
         shutil.rmtree(work, ignore_errors=True)
-    return child.returncode
+    return measured.returncode
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import psutil
@@ -38,9 +38,13 @@ def _tree_rss(process: psutil.Process) -> int:
 
 
 def run_measured(
-    command: Sequence[str], env: Mapping[str, str] | None = None, cwd: str | None = None
+    command: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    on_poll: Callable[[], None] | None = None,
 ) -> Measured:
-    """Wall seconds and peak process-tree RSS (psutil polled every 50 ms) of one command."""
+    """Wall seconds and peak process-tree RSS (psutil polled every 50 ms) of one command; `on_poll`, if
+    given, is called at every poll too (to watch something else while the command runs)."""
     started = time.perf_counter()
     child = subprocess.Popen(
         list(command),
@@ -58,6 +62,8 @@ def run_measured(
         handle = psutil.Process(child.pid)
         while not stop.is_set():
             peak = max(peak, _tree_rss(handle))
+            if on_poll is not None:
+                on_poll()
             stop.wait(_POLL_SECONDS)
 
     poller = threading.Thread(target=poll, daemon=True)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -874,6 +875,21 @@ def simulate_gamma_gamma(
 # --------------------------------------------------------------------------------------------
 # Data preparation and model checking
 # --------------------------------------------------------------------------------------------
+
+
+def read_cdnow_transactions(path: str | Path) -> pd.DataFrame:
+    """The CDNOW sample (Fader, Hardie & Lee 2005) as published: whitespace-separated master id, customer
+    id, date (YYYYMMDD), CDs bought and value; one row per transaction, dates parsed. The reference data
+    the fits are validated on (tests/test_btyd.py, scripts/clv_validation.py)."""
+    frame = pd.read_csv(
+        path,
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "customer_id", "date", "n_cds", "value"],
+        dtype={"master_id": str, "customer_id": str, "date": str},
+    )
+    frame["date"] = pd.to_datetime(frame["date"], format="%Y%m%d")
+    return frame
 
 
 def calibration_summary(

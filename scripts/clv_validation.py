@@ -30,18 +30,6 @@ DOC = ROOT / "docs" / "clv_validation.md"
 COMMAND = "python scripts/clv_validation.py"
 
 
-def read_cdnow(path: Path = CDNOW) -> pd.DataFrame:
-    frame = pd.read_csv(
-        path,
-        sep=r"\s+",
-        header=None,
-        names=["master_id", "customer_id", "date", "n_cds", "value"],
-        dtype={"master_id": str, "customer_id": str, "date": str},
-    )
-    frame["date"] = pd.to_datetime(frame["date"], format="%Y%m%d")
-    return frame
-
-
 def read_sample(path: Path = SAMPLE) -> pd.DataFrame:
     frame = pd.read_csv(path, usecols=["Date", "Customer ID", "Sales"])
     return frame.rename(columns={"Date": "date", "Customer ID": "customer_id", "Sales": "value"})
@@ -99,7 +87,7 @@ def validation_section(title: str, summary: pd.DataFrame, intro: str) -> str:
 
 
 def render() -> str:
-    cdnow = btyd.calibration_summary(read_cdnow(), "1997-09-30", "1998-06-30")
+    cdnow = btyd.calibration_summary(btyd.read_cdnow_transactions(CDNOW), "1997-09-30", "1998-06-30")
     sample = btyd.calibration_summary(read_sample(), "2021-06-30", "2021-12-31")
     return "\n".join(
         [

@@ -38,15 +38,7 @@ def sig3(value: float) -> float:
 
 @pytest.fixture(scope="module")
 def cdnow_transactions() -> pd.DataFrame:
-    df = pd.read_csv(
-        CDNOW,
-        sep=r"\s+",
-        header=None,
-        names=["master_id", "customer_id", "date", "n_cds", "value"],
-        dtype={"master_id": str, "customer_id": str, "date": str},
-    )
-    df["date"] = pd.to_datetime(df["date"], format="%Y%m%d")
-    return df
+    return btyd.read_cdnow_transactions(CDNOW)
 
 
 @pytest.fixture(scope="module")
