@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from salesdw import btyd
+from salesdw.clv import btyd
 
 T_ = TypeVar("T_")
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from salesdw.bench_data import DEFAULT_CACHE_DIR, bench_input
-from salesdw.bench_process import run_measured
+from salesdw.bench.data import DEFAULT_CACHE_DIR, bench_input
+from salesdw.bench.process import run_measured
 from salesdw.paths import PROJECT_ROOT, Workspace
 
 

@@ -3,7 +3,7 @@
     python scripts/clv_validation.py            # rewrite docs/clv_validation.md
     python scripts/clv_validation.py --check    # exit 1 if the file is out of date (tests run this logic)
 
-Two checks of salesdw.btyd, the math behind models/clv:
+Two checks of salesdw.clv.btyd, the math behind models/clv:
 
 * CDNOW (Fader, Hardie & Lee 2005, Figure 4): 2,357 customers, 39-week calibration ending 1997-09-30,
   39-week holdout to 1998-06-30 (tests/fixtures/cdnow).
@@ -22,7 +22,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from salesdw import btyd  # noqa: E402
+from salesdw.clv import btyd  # noqa: E402
 
 CDNOW = ROOT / "tests" / "fixtures" / "cdnow" / "CDNOW_sample.txt"
 SAMPLE = ROOT / "data" / "sample" / "sales_2021.csv"

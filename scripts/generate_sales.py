@@ -1,4 +1,4 @@
-"""Generate the deterministic sample sales CSV (thin wrapper around ``salesdw.generate.main``).
+"""Generate the deterministic sample sales CSV (thin wrapper around ``salesdw.sample.generate.main``).
 
 Example: ``python scripts/generate_sales.py --orders 40000 --seed 42 --out data/sample/sales_2021.csv``
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from salesdw.generate import main
+from salesdw.sample.generate import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salesdw.build import BuildRequest, run_build
 from salesdw.paths import Workspace
+from salesdw.pipeline.build import BuildRequest, run_build
 from salesdw.readers import open_published
 
 

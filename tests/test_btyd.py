@@ -1,4 +1,4 @@
-"""BG/NBD + Gamma-Gamma (salesdw.btyd), checked against the published CDNOW results.
+"""BG/NBD + Gamma-Gamma (salesdw.clv.btyd), checked against the published CDNOW results.
 
 Published figures: Fader, Hardie & Lee (2005), "Counting Your Customers the Easy Way" (BG/NBD on
 the CDNOW sample, 39-week calibration + 39-week holdout) and Fader & Hardie (2013), "The
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesdw import btyd
+from salesdw.clv import btyd
 
 CDNOW = Path(__file__).parent / "fixtures" / "cdnow" / "CDNOW_sample.txt"
 CAL_END = "1997-09-30"

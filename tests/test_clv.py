@@ -1,7 +1,7 @@
 """The CLV layer (models/clv) against an independent computation on the same fixture.
 
 * A warehouse built from orders simulated by the BG/NBD process (so the fit converges): the purchase
-  history equals a pandas summary of the raw file, the fit row equals ``salesdw.btyd`` run directly on
+  history equals a pandas summary of the raw file, the fit row equals ``salesdw.clv.btyd`` run directly on
   that summary, and every score equals the module's functions on the same inputs.
 * A warehouse with too few repeat buyers: the build passes, the fit row says why it did not converge,
   the business layer ranks by historical revenue and the warn-severity test warns.
@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesdw import btyd, clv
+from salesdw.clv import btyd
+from salesdw.clv import tables as clv
 from tests.helpers import BuildRun, build_warehouse
 
 # Simulation parameters (weeks); the fit does not know them.

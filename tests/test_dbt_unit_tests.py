@@ -11,8 +11,8 @@ import duckdb
 import pandas as pd
 import yaml
 
-from salesdw.dbt_invoke import BuildOutcome, run_dbt
 from salesdw.paths import PROJECT_ROOT
+from salesdw.pipeline.dbt_invoke import BuildOutcome, run_dbt
 from tests.helpers import BuildRun
 
 

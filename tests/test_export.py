@@ -11,9 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from salesdw.build import BuildRequest
 from salesdw.cli import main
-from salesdw.export import (
+from salesdw.outputs.export import (
     BUILD_EXPORT_NAME,
     CAMPAIGN_TARGETS_COLUMNS,
     CAMPAIGN_TARGETS_OPTIONAL_COLUMNS,
@@ -21,6 +20,7 @@ from salesdw.export import (
     refresh_build_export,
 )
 from salesdw.paths import DEFAULT_EXPORT_DIR, Workspace
+from salesdw.pipeline.build import BuildRequest
 from salesdw.readers import open_published
 from tests.helpers import BuildRun
 

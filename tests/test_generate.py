@@ -1,4 +1,4 @@
-"""Tests of the seeded sample-data generator (salesdw.generate)."""
+"""Tests of the seeded sample-data generator (salesdw.sample.generate)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesdw import generate as gen
+from salesdw.sample import generate as gen
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample" / "sales_2021.csv"

@@ -16,10 +16,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from salesdw.generate import write_sales_csv
-from salesdw.incremental import full_refresh_reason
-from salesdw.input_check import check_raw_input
+from salesdw.inputs.input_check import check_raw_input
 from salesdw.paths import PROJECT_ROOT
+from salesdw.pipeline.incremental import full_refresh_reason
+from salesdw.sample.generate import write_sales_csv
 from tests.helpers import BuildRun, build_warehouse
 
 FIRST_DAYS = 20  # loaded by the first build; the rest of January arrives later

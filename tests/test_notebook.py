@@ -17,7 +17,7 @@ from nbclient.exceptions import CellExecutionError
 
 from salesdw.cli import main
 from salesdw.commands import report as report_command
-from salesdw.report import NOTEBOOK_PATH, Report, execute_notebook, render_report
+from salesdw.outputs.report import NOTEBOOK_PATH, Report, execute_notebook, render_report
 from tests.helpers import BuildRun
 
 SECTION_TITLES = (

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from salesdw.build import EXIT_BAD_INPUT, EXIT_BUILD_FAILED
 from salesdw.paths import Workspace
+from salesdw.pipeline.build import EXIT_BAD_INPUT, EXIT_BUILD_FAILED
 from tests.helpers import BuildRun
 from tests.test_reliability_support import (
     HEADER,

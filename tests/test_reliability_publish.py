@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from salesdw.build import EXIT_LOCKED
 from salesdw.paths import PROJECT_ROOT, Workspace
+from salesdw.pipeline.build import EXIT_LOCKED
 from salesdw.readers import open_published
 from tests.helpers import BuildRun, build_warehouse, write_random_orders
 from tests.test_reliability_support import (
@@ -166,7 +166,7 @@ DRIVER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from salesdw.build import BuildRequest, run_build
+    from salesdw.pipeline.build import BuildRequest, run_build
     from salesdw.paths import Workspace
     request = BuildRequest(raw_path=Path(sys.argv[1]), extra_dbt_args=sys.argv[3:])
     sys.exit(run_build(request, Workspace(Path(sys.argv[2]))))

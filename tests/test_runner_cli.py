@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from salesdw.cli import with_default_subcommand
-from salesdw.input_check import InputError, check_raw_input
+from salesdw.inputs.input_check import InputError, check_raw_input
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "Unnamed: 0,Date,Customer ID,Order ID,Sales\n"

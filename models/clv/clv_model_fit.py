@@ -1,13 +1,13 @@
 """One row per fitted model (BG/NBD, Gamma-Gamma) on int_customer_purchase_history.
 
-The math is salesdw.btyd, the table shape salesdw.clv. A fit that cannot run (too few repeat buyers,
-optimiser failure) does not fail the build: its row says converged = false and why, and the business
-layer falls back to historical revenue (ltv_basis). Settings come from the clv_* vars (_clv.yml config).
-Only distinct (x, t_x, T) and repeat buyers' (x, m) rows leave DuckDB, with their customer counts (the
-fits weight by them).
+The math is salesdw.clv.btyd, the table shape salesdw.clv.tables. A fit that cannot run (too few
+repeat buyers, optimiser failure) does not fail the build: its row says converged = false and why, and
+the business layer falls back to historical revenue (ltv_basis). Settings come from the clv_* vars
+(_clv.yml config). Only distinct (x, t_x, T) and repeat buyers' (x, m) rows leave DuckDB, with their
+customer counts (the fits weight by them).
 """
 
-from salesdw import clv
+from salesdw.clv import tables as clv
 
 
 def model(dbt, session):

@@ -1,10 +1,10 @@
 {#- One row per customer of int_customer_purchase_history: the model inputs beside the model outputs, typed.
     BG/NBD outputs come from int_clv_customer_scores, one row per distinct (frequency, recency_weeks,
     age_weeks), joined on the same doubles the Python model grouped by. The Gamma-Gamma expected order
-    value is its closed form (FHL 2005b; salesdw.btyd.gamma_gamma_expected_spend), computed here from the
+    value is its closed form (FHL 2005b; salesdw.clv.btyd.gamma_gamma_expected_spend), computed here from the
     fit row: (p gamma + p x m) / (p x + q - 1), m = mean repeat purchase value (0 when x = 0, where it is
     the population mean p gamma / (q - 1)). predicted_clv = discounted expected purchases x that value
-    (salesdw.btyd.predicted_clv). Outputs are null when the fit they need is not usable; ltv_basis says
+    (salesdw.clv.btyd.predicted_clv). Outputs are null when the fit they need is not usable; ltv_basis says
     which LTV the business layer ranks by. -#}
 
 with history as (
@@ -46,7 +46,7 @@ fit as (
 
 ),
 
-{#- The Gamma-Gamma parameters when usable (as salesdw.clv.fitted_models: converged, finite, q > 1 so the
+{#- The Gamma-Gamma parameters when usable (as salesdw.clv.tables.fitted_models: converged, finite, q > 1 so the
     mean order value is finite); no row otherwise. -#}
 spend_model as (
 

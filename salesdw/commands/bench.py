@@ -9,7 +9,7 @@ from pathlib import Path
 from salesdw.paths import Workspace
 
 # Kept here rather than imported: the CLI imports every command module, and the benchmark's own modules
-# pull in numpy and the generator (salesdw.generate.DEFAULT_SEED is 42 as well).
+# pull in numpy and the generator (salesdw.sample.generate.DEFAULT_SEED is 42 as well).
 DEFAULT_SIZES = "40000,1000000,10000000"
 DEFAULT_SEED = 42
 DEFAULT_CACHE_DIR = "/tmp/salesdw_bench"
@@ -45,8 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, workspace: Workspace) -> int:
-    from salesdw.bench import run_benchmark
-    from salesdw.bench_report import format_table, machine_line, notes
+    from salesdw.bench.report import format_table, machine_line, notes
+    from salesdw.bench.run import run_benchmark
 
     env: dict[str, str] = {}
     if args.memory_limit:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from salesdw.build import BuildRequest, run_build
 from salesdw.paths import DEFAULT_RAW_PATH, Workspace
+from salesdw.pipeline.build import BuildRequest, run_build
 
 HELP = "validate the input and build the warehouse (the default command)"
 

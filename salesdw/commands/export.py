@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from salesdw.export import (
+from salesdw.outputs.export import (
     EXPORT_TABLES,
     CampaignFilters,
     ExportError,

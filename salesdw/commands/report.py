@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from salesdw.paths import DEFAULT_REPORT_PATH, Workspace
 
 if TYPE_CHECKING:
-    from salesdw.report import Report
+    from salesdw.outputs.report import Report
 
 HELP = "execute notebooks/analysis.ipynb against the published warehouse and write a static HTML report"
 
@@ -32,13 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def render_report(data_dir: Path, out: Path, show_code: bool = False) -> Report:
     """Imported on use: nbconvert and nbclient take over a second to import, and every command pays for
     the imports of every command module (they build the argument parser)."""
-    from salesdw.report import render_report as render
+    from salesdw.outputs.report import render_report as render
 
     return render(data_dir, out, show_code=show_code)
 
 
 def run(args: argparse.Namespace, workspace: Workspace) -> int:
-    from salesdw.report import ReportError
+    from salesdw.outputs.report import ReportError
 
     if not workspace.published_db.exists():
         print(

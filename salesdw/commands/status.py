@@ -8,8 +8,8 @@ from typing import Any
 import duckdb
 
 from salesdw.paths import Workspace
+from salesdw.pipeline.run_log import last_successful_run, read_runs
 from salesdw.readers import WarehouseNotBuilt, open_published, warehouse_facts
-from salesdw.run_log import last_successful_run, read_runs
 
 HELP = "show the last runs and the published warehouse's as-of date and row counts"
 

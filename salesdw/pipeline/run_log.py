@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from salesdw.input_check import FileScan
+from salesdw.inputs.input_check import FileScan
 from salesdw.paths import Workspace
 
 FINAL_STATUSES = ("success", "failed", "bad_input", "locked", "interrupted")

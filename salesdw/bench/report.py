@@ -7,7 +7,7 @@ import platform
 import sys
 from collections.abc import Sequence
 
-from salesdw.bench import MODEL_LAYER_ORDER, TESTS, SizeResult
+from salesdw.bench.run import MODEL_LAYER_ORDER, TESTS, SizeResult
 
 _GB = 1024**3
 

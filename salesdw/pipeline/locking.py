@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from salesdw.paths import Workspace
 
 if TYPE_CHECKING:
-    from salesdw.run_log import RunRecord
+    from salesdw.pipeline.run_log import RunRecord
 
 
 class BuildLocked(Exception):

@@ -1,6 +1,6 @@
 """The warehouse's CLV tables, shaped for the dbt Python models in models/clv/.
 
-The math is :mod:`salesdw.btyd`; this module only turns the purchase-history columns into the two
+The math is :mod:`salesdw.clv.btyd`; this module only turns the purchase-history columns into the two
 tables the models return, so the dbt files stay a few lines long and everything here is testable
 without dbt:
 
@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from salesdw import btyd
+from salesdw.clv import btyd
 
 MODEL_BGNBD = "bg_nbd"
 MODEL_GAMMA_GAMMA = "gamma_gamma"

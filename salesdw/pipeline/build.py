@@ -16,9 +16,7 @@ from typing import Any
 
 import duckdb
 
-from salesdw.dbt_invoke import BuildOutcome, run_dbt
-from salesdw.incremental import full_refresh_reason
-from salesdw.input_check import (
+from salesdw.inputs.input_check import (
     STRAY_BYTE_ENCODING,
     InputError,
     InputReport,
@@ -28,22 +26,30 @@ from salesdw.input_check import (
     scan_file,
     stage_as_utf8,
 )
-from salesdw.locking import BuildLocked, build_lock
 from salesdw.paths import DEFAULT_RAW_PATH, Workspace
+from salesdw.pipeline.dbt_invoke import BuildOutcome, run_dbt
+from salesdw.pipeline.incremental import full_refresh_reason
+from salesdw.pipeline.locking import BuildLocked, build_lock
+from salesdw.pipeline.run_log import (
+    RunRecord,
+    append_run,
+    close_interrupted_runs,
+    describe_files,
+    describe_scans,
+)
+from salesdw.pipeline.summary import (
+    dbt_wall_seconds,
+    format_counts,
+    format_layers,
+    summarise_layers,
+    warehouse_counts,
+)
 from salesdw.readers import (
     WarehouseNotBuilt,
     fetch_dicts,
     open_published,
     table_exists,
     warehouse_facts,
-)
-from salesdw.run_log import RunRecord, append_run, close_interrupted_runs, describe_files, describe_scans
-from salesdw.summary import (
-    dbt_wall_seconds,
-    format_counts,
-    format_layers,
-    summarise_layers,
-    warehouse_counts,
 )
 
 EXIT_OK = 0
@@ -274,7 +280,7 @@ def _locked_build(
     publish(workspace)
     # Refresh <export_dir>/campaign_targets.csv from the just-published warehouse (read-only, tmp file +
     # rename). Never raises: a failure is one warning line and leaves the published build as it is.
-    from salesdw.export import drop_build_export, refresh_build_export
+    from salesdw.outputs.export import drop_build_export, refresh_build_export
 
     if request.export:
         refresh_build_export(workspace, echo)
@@ -287,7 +293,7 @@ def _locked_build(
             if table_exists(connection, "dim_customer"):
                 counts = warehouse_counts(connection)
                 echo(format_counts(counts))
-            from salesdw.insights import print_key_insights
+            from salesdw.outputs.insights import print_key_insights
 
             print_key_insights(connection, echo)
     except duckdb.Error as error:

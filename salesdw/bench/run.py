@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from salesdw.bench_data import BenchInput, bench_input, remove_increment, write_increment
-from salesdw.bench_process import Measured, run_measured
+from salesdw.bench.data import BenchInput, bench_input, remove_increment, write_increment
+from salesdw.bench.process import Measured, run_measured
 from salesdw.paths import PROJECT_ROOT
 
 DEFAULT_SIZES: tuple[int, ...] = (40_000, 1_000_000, 10_000_000)
@@ -109,7 +109,7 @@ def run_pipeline(
 
 
 def run_baseline(which: str, csv: Path, env: dict[str, str]) -> tuple[float, int]:
-    command = [sys.executable, "-m", "salesdw.bench_baselines", which, str(csv)]
+    command = [sys.executable, "-m", "salesdw.bench.baselines", which, str(csv)]
     if which == "floor" and env.get("SALESDW_MEMORY_LIMIT"):
         command += ["--memory-limit", env["SALESDW_MEMORY_LIMIT"]]
     measured = run_measured(command, cwd=str(PROJECT_ROOT))

@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from salesdw.dbt_invoke import LAYERS, NodeResult
+from salesdw.pipeline.dbt_invoke import LAYERS, NodeResult
 from salesdw.readers import fetch_dicts
 
 

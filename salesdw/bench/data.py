@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from salesdw.generate import write_sales_csv
+from salesdw.sample.generate import write_sales_csv
 
 DEFAULT_CACHE_DIR = Path("/tmp/salesdw_bench")
 #: The appended file of the incremental run: one more day of orders, 1% of the base size.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from salesdw.input_check import InputReport
+from salesdw.inputs.input_check import InputReport
 from salesdw.readers import fetch_dicts, open_published, table_exists
 
 LOADED_FILES_TABLE = "stg_sales__loaded_files"

@@ -1,4 +1,4 @@
-"""The two yardsticks of the benchmark, each run in its own process (`python -m salesdw.bench_baselines`).
+"""The two yardsticks of the benchmark, each run in its own process (`python -m salesdw.bench.baselines`).
 
 * floor: DuckDB reading and type-casting the CSV and grouping it by customer once; no pipeline can beat it.
 * pandas: what a user would write instead: the customer summary (recency, frequency, monetary) and the

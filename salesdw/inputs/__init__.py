@@ -1,0 +1,1 @@
+"""What comes in: checks of the raw input files before dbt reads them."""

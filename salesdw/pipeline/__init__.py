@@ -1,0 +1,1 @@
+"""The build: input check, dbt invocation, locking, write-audit-publish, run log and summary."""
