@@ -1,0 +1,144 @@
+"""A seeded order history of two and a half years, written like a real export, independent of the project's
+generator (salesdw.sample): customers who came and went, so some are Lost (and worth winning back), a shop
+closure (two months without a single order), same-day repeat orders, and customers planted on both sides of
+the Lost and New rules of seeds/business_rules.csv (read from the seed, so a rule edit moves them along)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FIRST_DAY = pd.Timestamp("2019-01-01")
+LAST_ORDER_DAY = pd.Timestamp("2021-06-17")  # mid-month: the default analysis date's month is partial
+# A later --as-of-date, on a month end: July to September have no orders and are complete months.
+LATER_AS_OF = pd.Timestamp("2021-09-30")
+# The shop was closed: no orders in April and May 2020 (two zero-revenue months inside the history).
+CLOSED = (pd.Timestamp("2020-04-01"), pd.Timestamp("2020-05-31"))
+
+
+@dataclass(frozen=True)
+class Planted:
+    """A one-order customer placed relative to an analysis date (what they test, for messages)."""
+
+    customer_id: int
+    order_date: pd.Timestamp
+    amount: float
+    note: str
+
+
+def _is_closed(days: pd.DatetimeIndex | pd.Series) -> np.ndarray:
+    return np.asarray((days >= CLOSED[0]) & (days <= CLOSED[1]))
+
+
+def simulate_orders(n_customers: int = 1_500, seed: int = 2016) -> pd.DataFrame:
+    """order_date, customer_id, order_id, amount: one-time buyers, occasional and loyal repeat buyers, each
+    with a dropout chance after every order (so old repeat buyers stop and become Lost)."""
+    rng = np.random.default_rng(seed)
+    span = (LAST_ORDER_DAY - FIRST_DAY).days
+    # More customers early on: the old ones are the ones who can be Lost.
+    first = np.floor(span * rng.beta(0.9, 1.3, n_customers)).astype(int)
+    kind = rng.choice(["once", "occasional", "loyal"], size=n_customers, p=[0.55, 0.30, 0.15])
+    mean_gap = np.where(kind == "loyal", 28.0, 95.0)
+    dropout = np.where(kind == "loyal", 0.06, 0.35)
+    scale = rng.lognormal(0.0, 0.5, n_customers) * np.where(kind == "loyal", 1.6, 1.0)
+    customers, days = [], []
+    for customer in range(n_customers):
+        day = float(first[customer])
+        customers.append(customer)
+        days.append(int(day))
+        if kind[customer] == "once":
+            continue
+        while rng.random() > dropout[customer]:
+            day += rng.exponential(mean_gap[customer])
+            if day > span:
+                break
+            customers.append(customer)
+            days.append(int(day))
+    customer_index = np.array(customers)
+    order_days = FIRST_DAY + pd.to_timedelta(np.array(days), unit="D")
+    # The closure: whoever would have ordered then did not (their other orders stay).
+    keep = ~_is_closed(order_days)
+    customer_index, order_days = customer_index[keep], order_days[keep]
+    # 4% of orders come with a second order the same day (a same-day repeat: gap 0, one purchase day).
+    twin = rng.random(len(customer_index)) < 0.04
+    customer_index = np.concatenate([customer_index, customer_index[twin]])
+    order_days = order_days.append(order_days[twin])
+    amount = rng.lognormal(3.9, 0.9, len(customer_index)) * scale[customer_index]
+    orders = pd.DataFrame(
+        {
+            "order_date": order_days,
+            "customer_id": 310_000 + 7 * customer_index,
+            "amount": np.round(np.clip(amount, 1.0, 5_000.0), 2),
+        }
+    )
+    orders["order_id"] = 8_000_000 + rng.permutation(len(orders))
+    return orders
+
+
+def planted_customers(rules: Mapping[str, float]) -> list[Planted]:
+    """One-order customers on both sides of the Lost and New rules: Lost at exactly lost_min days (and one day
+    short) against either analysis date; New at exactly new_max days (and one day over) against the default
+    one (the last order day), since no order can be new at the later date. (The other rules' boundaries are
+    the dbt unit tests' job: whether a one-order customer is At Risk also depends on their churn score.)"""
+    lost = int(rules["lost_min_days_since_last_order"])
+    new = int(rules["new_max_days_since_first_order"])
+    day = pd.Timedelta(days=1)
+    wanted = [
+        (LATER_AS_OF - lost * day, "Lost at exactly lost_min days (later as-of)"),
+        (LATER_AS_OF - (lost - 1) * day, "one day short of Lost (later as-of)"),
+        (LAST_ORDER_DAY - lost * day, "Lost at exactly lost_min days (default as-of)"),
+        (LAST_ORDER_DAY - (lost - 1) * day, "one day short of Lost (default as-of)"),
+        (LAST_ORDER_DAY - new * day, "New at exactly new_max days (default as-of)"),
+        (LAST_ORDER_DAY - (new + 1) * day, "one day past New (default as-of)"),
+    ]
+    planted = []
+    for number, (order_date, note) in enumerate(wanted):
+        if not (FIRST_DAY <= order_date <= LAST_ORDER_DAY) or _is_closed(pd.Series([order_date]))[0]:
+            continue  # a rule edit pushed it outside the history or into the closure: nothing to plant
+        planted.append(Planted(900_001 + number, order_date, 150.0 + 10 * number, note))
+    return planted
+
+
+def long_history(rules: Mapping[str, float], seed: int = 2016) -> pd.DataFrame:
+    """The simulated orders plus the planted customers, sorted like an export (by date, then order id),
+    with the last order day present."""
+    orders = simulate_orders(seed=seed)
+    plants = planted_customers(rules)
+    planted = pd.DataFrame(
+        {
+            "order_date": [item.order_date for item in plants],
+            "customer_id": [item.customer_id for item in plants],
+            "amount": [item.amount for item in plants],
+        }
+    )
+    planted["order_id"] = 9_000_000 + np.arange(len(planted))
+    # The last day of the history has an order, so the default analysis date is LAST_ORDER_DAY.
+    last = pd.DataFrame(
+        {"order_date": [LAST_ORDER_DAY], "customer_id": [310_000], "amount": [42.0], "order_id": [9_100_000]}
+    )
+    orders = pd.concat([orders, planted, last], ignore_index=True)
+    return orders.sort_values(["order_date", "order_id"], ignore_index=True)
+
+
+def write_export(orders: pd.DataFrame, path: Path, seed: int = 2016) -> None:
+    """The raw contract as exports write it: a pandas index column; some dates with a midnight time, some ids
+    as pandas floats (`310007.0`), some amounts with a dollar sign and thousands separator."""
+    rng = np.random.default_rng(seed + 1)
+    n = len(orders)
+    dates = orders["order_date"].dt.strftime("%Y-%m-%d")
+    with_time = rng.random(n) < 0.2
+    dates = dates.where(~with_time, dates + " 00:00:00")
+    customer_ids = orders["customer_id"].astype(str)
+    as_float = rng.random(n) < 0.1
+    customer_ids = customer_ids.where(~as_float, customer_ids + ".0")
+    amounts = orders["amount"].map(lambda value: f"{value:.2f}")
+    dollars = rng.random(n) < 0.1
+    amounts = amounts.where(~dollars, orders["amount"].map(lambda value: f"${value:,.2f}"))
+    raw = pd.DataFrame(
+        {"Date": dates, "Customer ID": customer_ids, "Order ID": orders["order_id"], "Sales": amounts}
+    )
+    raw.to_csv(path, index=True, index_label="Unnamed: 0")
