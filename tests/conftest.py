@@ -92,8 +92,8 @@ def long_build(long_history_csv: Path) -> BuildRun:
 
 @pytest.fixture(scope="session")
 def long_build_later(long_history_csv: Path) -> BuildRun:
-    """The long history with a later --as-of-date (2021-09-30): July to September are complete months
-    without orders."""
+    """The long history with a later --as-of-date (2021-10-01): July to September are complete months
+    without orders, October a partial one."""
     as_of = long_history.LATER_AS_OF.date().isoformat()
     run = build_warehouse(long_history_csv, long_history_csv.parent / "data_later", as_of_date=as_of)
     assert run.exit_code == 0, run.output

@@ -1,7 +1,9 @@
 """A seeded order history of two and a half years, written like a real export, independent of the project's
 generator (salesdw.sample): customers who came and went, so some are Lost (and worth winning back), a shop
-closure (two months without a single order), same-day repeat orders, and customers planted on both sides of
-the Lost and New rules of seeds/business_rules.csv (read from the seed, so a rule edit moves them along)."""
+closure (two months without a single order), same-day repeat orders, customers planted on both sides of the
+Lost and New rules, and two planted cohorts that tie for the best month-1 retention, the first of them
+exactly insight_min_cohort_size customers (rules read from seeds/business_rules.csv, so an edit moves them
+along)."""
 
 from __future__ import annotations
 
@@ -14,10 +16,15 @@ import pandas as pd
 
 FIRST_DAY = pd.Timestamp("2019-01-01")
 LAST_ORDER_DAY = pd.Timestamp("2021-06-17")  # mid-month: the default analysis date's month is partial
-# A later --as-of-date, on a month end: July to September have no orders and are complete months.
-LATER_AS_OF = pd.Timestamp("2021-09-30")
+# A later --as-of-date, the first day of a month: July to September have no orders and are complete months,
+# October is there (one day of it) and partial.
+LATER_AS_OF = pd.Timestamp("2021-10-01")
 # The shop was closed: no orders in April and May 2020 (two zero-revenue months inside the history).
 CLOSED = (pd.Timestamp("2020-04-01"), pd.Timestamp("2020-05-31"))
+# Cohorts made only of planted customers who all come back the next month (retention 100%, a tie): the
+# first has exactly insight_min_cohort_size customers, the second five more. The best cohort is the first
+# (the earlier of a tie), and only because a cohort of exactly the minimum size counts.
+PLANTED_COHORTS = {pd.Period("2020-08", "M"): 0, pd.Period("2021-01", "M"): 5}
 
 
 @dataclass(frozen=True)
@@ -103,10 +110,28 @@ def planted_customers(rules: Mapping[str, float]) -> list[Planted]:
     return planted
 
 
+def planted_cohorts(rules: Mapping[str, float]) -> pd.DataFrame:
+    """Each planted cohort's customers: a first order on the 10th of its month, a second on the 12th of the
+    next."""
+    rows = []
+    for number, (month, extra) in enumerate(PLANTED_COHORTS.items()):
+        for k in range(int(rules["insight_min_cohort_size"]) + extra):
+            customer_id = 950_000 + 1_000 * number + k
+            for order_date in (
+                month.start_time + pd.Timedelta(days=9),
+                (month + 1).start_time + pd.Timedelta(days=11),
+            ):
+                rows.append((order_date, customer_id, 35.0 + k))
+    return pd.DataFrame(rows, columns=["order_date", "customer_id", "amount"])
+
+
 def long_history(rules: Mapping[str, float], seed: int = 2016) -> pd.DataFrame:
     """The simulated orders plus the planted customers, sorted like an export (by date, then order id),
     with the last order day present."""
     orders = simulate_orders(seed=seed)
+    # The planted cohorts' months have no other new customers.
+    first_month = orders.groupby("customer_id").order_date.transform("min").dt.to_period("M")
+    orders = orders[~first_month.isin(list(PLANTED_COHORTS))]
     plants = planted_customers(rules)
     planted = pd.DataFrame(
         {
@@ -115,6 +140,7 @@ def long_history(rules: Mapping[str, float], seed: int = 2016) -> pd.DataFrame:
             "amount": [item.amount for item in plants],
         }
     )
+    planted = pd.concat([planted, planted_cohorts(rules)], ignore_index=True)
     planted["order_id"] = 9_000_000 + np.arange(len(planted))
     # The last day of the history has an order, so the default analysis date is LAST_ORDER_DAY.
     last = pd.DataFrame(

@@ -4,7 +4,7 @@ Four builds, each checked the same way:
 * random: a year of uniformly random orders (tests/helpers.py), as of the last order;
 * long: two and a half years (tests/long_history.py) with Lost customers, a two-month closure and planted
   rule boundaries, as of the last order (2021-06-17, a partial month);
-* long_later: the same file with --as-of-date 2021-09-30 (three complete months without orders at the end);
+* long_later: the same file with --as-of-date 2021-10-01 (three complete months without orders, then one day);
 * sample: the bundled sample, i.e. what the README prints.
 Thresholds, weights, campaigns and the segment order are read from the seeds on both sides.
 """
@@ -267,14 +267,23 @@ def test_the_long_history_has_lost_customers_win_back_targets_and_months_without
     months = case.run.query(
         "select year_month, revenue, orders, is_complete_month from monthly_metrics"
     ).set_index("year_month")
-    empty = ["2020-04", "2020-05"] + (["2021-07", "2021-08", "2021-09"] if name == "long_later" else [])
+    later = ["2021-07", "2021-08", "2021-09", "2021-10"] if name == "long_later" else []
+    empty = ["2020-04", "2020-05", *later]
     assert (months.loc[empty, "revenue"] == 0).all() and (months.loc[empty, "orders"] == 0).all()
+    # Up to the analysis date's month (2021-10 for 2021-10-01), which is partial; every earlier one complete.
     assert months.index[-1] == case.expected.as_of.strftime("%Y-%m")
-    # The last month is complete only when the analysis date is its last day (2021-09-30, not 2021-06-17).
-    assert bool(months.is_complete_month.iloc[-1]) == (name == "long_later")
-    assert months.is_complete_month.iloc[:-1].all()
+    assert not months.is_complete_month.iloc[-1] and months.is_complete_month.iloc[:-1].all()
     if name == "long":
         assert segments.get("New", 0) > 10 and segments.get("High Value", 0) > 10
+    # The planted cohorts tie for the best month-1 retention; the earlier, of exactly the minimum size, wins.
+    best = case.run.query(
+        "select headline from business_insights where insight_key = 'best_cohort_retention'"
+    )
+    first = min(long_history.PLANTED_COHORTS)
+    size = int(case.expected.rules["insight_min_cohort_size"])
+    assert (
+        best.headline[0] == f"Best cohort: {first} with 100.0% of {size} customers back in their second month"
+    )
 
 
 @pytest.mark.parametrize("name", ["long", "long_later"])
