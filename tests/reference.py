@@ -66,7 +66,7 @@ def whole_text(value: float) -> str:
 
 def read_orders(path: Path) -> pd.DataFrame:
     """A clean raw export in the input contract, parsed independently of staging: order_date, customer_id,
-    order_id, amount and amount_cents (exact)."""
+    order_id and amount_cents (exact)."""
     raw = pd.read_csv(path, dtype=str)
     cents = (
         raw["Sales"].str.replace("$", "", regex=False).str.replace(",", "", regex=False).map(Decimal) * 100
@@ -77,7 +77,6 @@ def read_orders(path: Path) -> pd.DataFrame:
             "customer_id": raw["Customer ID"].map(lambda text: int(float(text))),
             "order_id": raw["Order ID"].astype("int64"),
             "amount_cents": cents.astype("int64"),
-            "amount": cents.astype(float) / 100,
         }
     )
 
@@ -131,7 +130,6 @@ def customer_figures(
     own_gap = (customers.last_order_date - customers.first_order_date).dt.days / (customers.frequency - 1)
     population_gap = own_gap[repeat].median() if repeat.any() else rules["fallback_days_between_orders"]
     gap = own_gap.where(repeat, population_gap).clip(lower=1.0)
-    customers["expected_days_between_orders_exact"] = gap
     customers["expected_days_between_orders"] = sql_round(gap, 2)
     earlier = ((customers.monetary_cents - customers.last_order_cents) / 100) / (customers.frequency - 1)
     earlier = earlier.where(repeat)
@@ -163,7 +161,6 @@ def customer_figures(
     rate = (
         customers.frequency * 365.0 / np.maximum(customers.tenure_days, rules["projection_min_tenure_days"])
     )
-    customers["annual_order_rate_exact"] = rate
     customers["annual_order_rate"] = sql_round(rate, 4)
     customers["projected_12m_value"] = sql_round(rate * customers.average_order_value, 2)
     customers["ltv_12m_estimate"] = sql_round(
