@@ -20,6 +20,7 @@ from salesdw.pipeline.build import EXIT_LOCKED
 from salesdw.readers import open_published
 from tests.helpers import BuildRun, build_warehouse, write_random_orders
 from tests.test_reliability_support import (
+    READER,
     STAGING_ONLY,
     LogWatcher,
     file_state,
@@ -117,19 +118,6 @@ def test_killed_builds_leave_the_warehouse_and_the_next_build_recovers(
     ]
 
 
-READER = textwrap.dedent(
-    """
-    import sys, duckdb
-    # As a notebook does: one read-only connection, opened once and kept open.
-    connection = duckdb.connect(sys.argv[1], read_only=True)
-    count = lambda: connection.execute("select raw_row_count from stg_sales_reconciliation").fetchall()[0][0]
-    print(count(), flush=True)
-    sys.stdin.readline()
-    print(count(), flush=True)
-    """
-)
-
-
 def test_open_reader_never_blocks_a_build_and_keeps_its_snapshot(reference: BuildRun, tmp_path: Path) -> None:
     workspace = _workspace_with(reference.workspace.published_db, tmp_path / "data")
     new_input = tmp_path / "new.csv"
@@ -191,8 +179,16 @@ def two_builds(reference: BuildRun, tmp_path_factory: pytest.TempPathFactory) ->
         cwd=PROJECT_ROOT,
     )
     try:
+        # Holding the lock and having logged its start (frozen between the two, the history would show
+        # the refused build first).
         wait_for(
-            lambda: lock_holder_pid(workspace) == first.pid, 120, "the first build to take the lock", first
+            lambda: (
+                lock_holder_pid(workspace) == first.pid
+                and any(row["pid"] == first.pid for row in run_log_rows(workspace))
+            ),
+            120,
+            "the first build to take the lock",
+            first,
         )
         os.kill(first.pid, signal.SIGSTOP)
         second = run_cli(str(new_input), data_dir=workspace.data_dir)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from types import FrameType
@@ -28,8 +26,15 @@ from salesdw.inputs.input_check import (
 )
 from salesdw.paths import DEFAULT_RAW_PATH, Workspace
 from salesdw.pipeline.dbt_invoke import BuildOutcome, run_dbt
+from salesdw.pipeline.dbt_session import disk_full_hint, runner_session, working_counts
 from salesdw.pipeline.incremental import full_refresh_reason
 from salesdw.pipeline.locking import BuildLocked, build_lock
+from salesdw.pipeline.publish import (
+    DuckDBFilePublisher,
+    NotEnoughSpace,
+    WarehouseInUse,
+    check_free_space,
+)
 from salesdw.pipeline.run_log import (
     RunRecord,
     append_run,
@@ -44,18 +49,13 @@ from salesdw.pipeline.summary import (
     summarise_layers,
     warehouse_counts,
 )
-from salesdw.readers import (
-    WarehouseNotBuilt,
-    fetch_dicts,
-    open_published,
-    table_exists,
-    warehouse_facts,
-)
+from salesdw.readers import open_published, table_exists, warehouse_facts
 
 EXIT_OK = 0
 EXIT_BUILD_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_LOCKED = 3
+EXIT_NO_SPACE = 4
 EXIT_INTERRUPTED = 130
 
 Printer = Callable[[str], None]
@@ -82,7 +82,8 @@ def dbt_environment(
     return {
         "SALES_RAW_PATH": report.pattern,
         "SALES_RAW_ENCODING": encoding,
-        "SALESDW_DB_PATH": str(workspace.working_db),
+        # The dbt-duckdb plugin (dbt_plugin.py) finds the working copy and the published file from it.
+        "SALESDW_DATA_DIR": str(workspace.data_dir),
         "SALESDW_TEMP_DIR": str(workspace.temp_dir),
         "SALESDW_AS_OF_DATE": as_of_date or "",
     }
@@ -101,39 +102,6 @@ def dbt_build_args(workspace: Workspace, request: BuildRequest) -> list[str]:
     ]
 
 
-def prepare_working_copy(workspace: Workspace, full_refresh: bool) -> None:
-    """Starts the working copy from the published warehouse, so incremental models only add what is new."""
-    workspace.build_dir.mkdir(parents=True, exist_ok=True)
-    # A killed build leaves its working copy, WAL and spill files: never reuse them (we hold the lock).
-    shutil.rmtree(workspace.temp_dir, ignore_errors=True)
-    workspace.temp_dir.mkdir(parents=True, exist_ok=True)
-    for leftover in (workspace.working_db, _wal_of(workspace.working_db)):
-        leftover.unlink(missing_ok=True)
-    if workspace.published_db.exists() and not full_refresh:
-        shutil.copyfile(workspace.published_db, workspace.working_db)
-
-
-def _wal_of(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".wal")
-
-
-def publish(workspace: Workspace) -> None:
-    """Atomic on POSIX: readers holding the old file keep reading it; new readers see the new one."""
-    if _wal_of(workspace.working_db).exists():
-        # dbt closed without a checkpoint: fold the WAL in, so the published file is self-contained.
-        with duckdb.connect(str(workspace.working_db)) as connection:
-            connection.execute("checkpoint")
-    # A WAL beside the published file belongs to the old file (someone wrote to it directly); replayed
-    # onto the new one it would corrupt it.
-    _wal_of(workspace.published_db).unlink(missing_ok=True)
-    os.replace(workspace.working_db, workspace.published_db)
-    directory = os.open(workspace.data_dir, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 def run_build(request: BuildRequest, workspace: Workspace, echo: Printer = print) -> int:
     """The whole build; returns the process exit status and prints what happened in plain words."""
     record = RunRecord.start("build", str(request.raw_path), as_of_date=request.as_of_date)
@@ -145,6 +113,11 @@ def run_build(request: BuildRequest, workspace: Workspace, echo: Printer = print
     record.inputs = describe_files(report.files)
     if report.extra_columns:
         echo(f"note: ignoring extra column(s): {', '.join(report.extra_columns)}")
+    try:
+        # Before anything is read or started; the dbt plugin checks again once it holds the lock.
+        check_free_space(workspace, report.total_bytes, request.full_refresh)
+    except NotEnoughSpace as error:
+        return _no_space(workspace, record, error, echo)
 
     try:
         with build_lock(workspace, record), _sigterm_as_interrupt():
@@ -180,6 +153,13 @@ def check_as_of_date(as_of_date: str | None) -> None:
         date.fromisoformat(as_of_date)
     except ValueError:
         raise InputError(f"--as-of-date {as_of_date!r}: not a date in the form YYYY-MM-DD") from None
+
+
+def _no_space(workspace: Workspace, record: RunRecord, error: Exception, echo: Printer) -> int:
+    echo(f"error: {error}")
+    echo(f"The published warehouse ({workspace.published_db}) was not touched.")
+    append_run(workspace, record.finish("failed", message=str(error)))
+    return EXIT_NO_SPACE
 
 
 def _bad_input(workspace: Workspace, record: RunRecord, error: InputError, echo: Printer) -> int:
@@ -225,21 +205,6 @@ def _scan_inputs(workspace: Workspace, report: InputReport, record: RunRecord, e
     return staged
 
 
-def working_counts(workspace: Workspace) -> dict[str, Any]:
-    """Row counts of a failed build's working copy, if staging got that far (for the run log)."""
-    try:
-        with open_published(workspace.working_db) as connection:
-            if not table_exists(connection, "stg_sales_reconciliation"):
-                return {}
-            return fetch_dicts(
-                connection,
-                "select raw_row_count, clean_row_count, rejected_row_count, collapsed_duplicate_count "
-                "from stg_sales_reconciliation",
-            )[0]
-    except (WarehouseNotBuilt, duckdb.Error, IndexError, OSError):
-        return {}
-
-
 def _locked_build(
     request: BuildRequest, workspace: Workspace, report: InputReport, record: RunRecord, echo: Printer
 ) -> int:
@@ -250,20 +215,28 @@ def _locked_build(
         if reason:
             echo(f"note: full refresh: {reason}")
             full_refresh = True
-    prepare_working_copy(workspace, full_refresh)
     echo(f"building from {report.pattern} ({len(report.files)} file(s), {report.total_bytes:,} bytes)")
-    outcome: BuildOutcome = run_dbt(
-        dbt_build_args(workspace, request),
-        dbt_environment(workspace, report, request.as_of_date),
-        quiet=not request.verbose,
-    )
+    # dbt starts the working copy and its on-run-end hook publishes it when every node passed: the same
+    # path as a plain `dbt build` (dbt_session, dbt_plugin); this session only tells it the runner holds
+    # the lock and writes the run log.
+    with runner_session(workspace, record, DuckDBFilePublisher(workspace), report.total_bytes) as session:
+        outcome: BuildOutcome = run_dbt(
+            dbt_build_args(workspace, replace(request, full_refresh=full_refresh)),
+            dbt_environment(workspace, report, request.as_of_date),
+            quiet=not request.verbose,
+        )
     echo(format_layers(summarise_layers(outcome.nodes), dbt_wall_seconds(outcome.nodes)))
-    if not outcome.success:
-        failed = outcome.failed_nodes
+    if not session.published:
+        failed = tuple(node for node in outcome.failed_nodes if node.resource_type != "operation")
         for node in failed:
             echo(f"FAILED: {node.describe()}")
-        if not failed:
+        if session.error and not failed:
+            echo(f"error: {session.error}")
+        elif not failed:
             echo(f"FAILED: {outcome.error or 'dbt reported a failure'}")
+        hint = disk_full_hint(failed, workspace)
+        if hint:
+            echo(hint)
         echo(f"The published warehouse ({workspace.published_db}) is unchanged.")
         append_run(
             workspace,
@@ -271,13 +244,13 @@ def _locked_build(
                 "failed",
                 counts=working_counts(workspace),
                 failing_nodes=[node.unique_id for node in failed],
-                message=outcome.error or (failed[0].describe() if failed else ""),
+                message=failed[0].describe() if failed else session.error or outcome.error or "",
             ),
         )
-        return EXIT_BUILD_FAILED
+        if isinstance(session.failure, NotEnoughSpace):
+            return EXIT_NO_SPACE
+        return EXIT_LOCKED if isinstance(session.failure, WarehouseInUse) else EXIT_BUILD_FAILED
 
-    record.status = "publishing"
-    publish(workspace)
     # Refresh <export_dir>/campaign_targets.csv from the just-published warehouse (read-only, tmp file +
     # rename). Never raises: a failure is one warning line and leaves the published build as it is.
     from salesdw.outputs.export import drop_build_export, refresh_build_export
