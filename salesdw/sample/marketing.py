@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from salesdw.sample.generate import _sql_str
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -147,10 +149,6 @@ class MarketingResult:
     prospects: int
     seconds: float
     paths: list[Path]
-
-
-def _sql_str(value: str | os.PathLike[str]) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _sql_list(values: list[str]) -> str:
