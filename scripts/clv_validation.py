@@ -7,7 +7,7 @@ Two checks of salesdw.clv.btyd, the math behind models/clv:
 
 * CDNOW (Fader, Hardie & Lee 2005, Figure 4): 2,357 customers, 39-week calibration ending 1997-09-30,
   39-week holdout to 1998-06-30 (tests/fixtures/cdnow).
-* The project's sample (data/sample/sales_2021.csv): calibration 2021-01-01..2021-06-30, holdout
+* The project's sample (data/sample/sales.csv): calibration 2021-01-01..2021-06-30, holdout
   2021-07-01..2021-12-31, the same day-count conventions as int_customer_purchase_history.
 """
 
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from salesdw.clv import btyd  # noqa: E402
 
 CDNOW = ROOT / "tests" / "fixtures" / "cdnow" / "CDNOW_sample.txt"
-SAMPLE = ROOT / "data" / "sample" / "sales_2021.csv"
+SAMPLE = ROOT / "data" / "sample" / "sales.csv"
 DOC = ROOT / "docs" / "clv_validation.md"
 COMMAND = "python scripts/clv_validation.py"
 
@@ -107,7 +107,7 @@ def render() -> str:
                 "1,882 actual vs 1,653 expected holdout purchases (tests/test_btyd.py checks both).",
             ),
             validation_section(
-                "Project sample (data/sample/sales_2021.csv)",
+                "Project sample (data/sample/sales.csv)",
                 sample,
                 "Calibration 2021-01-01..2021-06-30 (customers who first bought in it), holdout "
                 "2021-07-01..2021-12-31 (26.3 weeks). The generator drops customers out after any purchase, "

@@ -33,6 +33,17 @@ def bad_rows_build(tmp_path_factory: pytest.TempPathFactory) -> BuildRun:
 
 
 @pytest.fixture(scope="session")
+def marketing_build(tmp_path_factory: pytest.TempPathFactory) -> BuildRun:
+    """The hand-written marketing fixture (tests/fixtures/marketing/attribution) and its warehouse."""
+    folder = FIXTURES / "marketing" / "attribution"
+    run = build_warehouse(
+        folder / "sales.csv", tmp_path_factory.mktemp("marketing") / "data", marketing_dir=folder
+    )
+    assert run.exit_code == 0, run.output
+    return run
+
+
+@pytest.fixture(scope="session")
 def random_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildRun, pd.DataFrame]:
     """A clean seeded random order file (3,000 orders, ~900 customers) and its warehouse."""
     folder = tmp_path_factory.mktemp("random")

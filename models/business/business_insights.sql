@@ -348,6 +348,22 @@ insights as (
         end
     from campaign_totals
 
+    union all
+
+    -- The marketing insights (models/business/marketing; no rows without marketing files).
+    select
+        display_order,
+        insight_key,
+        title,
+        metric_name,
+        metric_value,
+        metric_unit,
+        secondary_value,
+        severity,
+        headline,
+        recommendation
+    from {{ ref('marketing_insights') }}
+
 )
 
 select

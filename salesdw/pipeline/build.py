@@ -24,6 +24,7 @@ from salesdw.inputs.input_check import (
     scan_file,
     stage_as_utf8,
 )
+from salesdw.inputs.marketing_check import MarketingReport, check_marketing_dir, stage_marketing_as_utf8
 from salesdw.paths import DEFAULT_RAW_PATH, Workspace
 from salesdw.pipeline.dbt_invoke import BuildOutcome, run_dbt
 from salesdw.pipeline.dbt_session import disk_full_hint, runner_session, working_counts
@@ -46,6 +47,7 @@ from salesdw.pipeline.summary import (
     dbt_wall_seconds,
     format_counts,
     format_layers,
+    marketing_summary,
     summarise_layers,
     warehouse_counts,
 )
@@ -72,15 +74,22 @@ class BuildRequest:
     unit_tests: bool = False
     # Refresh <export_dir>/campaign_targets.csv after publishing (--no-export skips it).
     export: bool = True
+    # The optional marketing files (ad_spend*, touchpoints*); None = none (SALESDW_MARKETING_DIR='').
+    marketing_dir: Path | None = None
     extra_dbt_args: list[str] = field(default_factory=list)
 
 
 def dbt_environment(
-    workspace: Workspace, report: InputReport, as_of_date: str | None, encoding: str = "utf-8"
+    workspace: Workspace,
+    report: InputReport,
+    as_of_date: str | None,
+    encoding: str = "utf-8",
+    marketing: MarketingReport | None = None,
 ) -> dict[str, str]:
     """What the dbt project reads from the environment (env vars, not --vars: those force a re-parse)."""
     return {
         "SALES_RAW_PATH": report.pattern,
+        "SALESDW_MARKETING_DIR": str(marketing.directory) if marketing else "",
         "SALES_RAW_ENCODING": encoding,
         # The dbt-duckdb plugin (dbt_plugin.py) finds the working copy and the published file from it.
         "SALESDW_DATA_DIR": str(workspace.data_dir),
@@ -108,9 +117,10 @@ def run_build(request: BuildRequest, workspace: Workspace, echo: Printer = print
     try:
         check_as_of_date(request.as_of_date)
         report = check_raw_input(request.raw_path)
+        marketing = check_marketing_dir(request.marketing_dir) if request.marketing_dir else None
     except InputError as error:
         return _bad_input(workspace, record, error, echo)
-    record.inputs = describe_files(report.files)
+    record.inputs = describe_files((*report.files, *(marketing.files if marketing else ())))
     if report.extra_columns:
         echo(f"note: ignoring extra column(s): {', '.join(report.extra_columns)}")
     try:
@@ -128,7 +138,7 @@ def run_build(request: BuildRequest, workspace: Workspace, echo: Printer = print
                 )
             append_run(workspace, record)
             try:
-                return _locked_build(request, workspace, report, record, echo)
+                return _locked_build(request, workspace, report, marketing, record, echo)
             except InputError as error:
                 return _bad_input(workspace, record, error, echo)
     except BuildLocked as locked:
@@ -186,14 +196,26 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _scan_inputs(workspace: Workspace, report: InputReport, record: RunRecord, echo: Printer) -> InputReport:
+def _scan_inputs(
+    workspace: Workspace,
+    report: InputReport,
+    marketing: MarketingReport | None,
+    record: RunRecord,
+    echo: Printer,
+) -> tuple[InputReport, MarketingReport | None]:
     """One full read of each input (checksums for the run log, a UTF-8 check), then the input as dbt reads
     it: unchanged, or staged as UTF-8 when some file is not (see input_check.stage_as_utf8)."""
     scans = tuple(scan_file(path) for path in report.files)
-    record.inputs = describe_scans(scans)
+    marketing_scans = tuple(scan_file(path) for path in marketing.files) if marketing else ()
+    record.inputs = describe_scans((*scans, *marketing_scans))
     staged = stage_as_utf8(report, scans, workspace.build_dir / "utf8")
-    record.encoding = "utf-8" if staged is report else f"utf-8 (stray bytes read as {STRAY_BYTE_ENCODING})"
-    for scan in scans:
+    if marketing:
+        marketing = stage_marketing_as_utf8(
+            marketing, marketing_scans, workspace.build_dir / "utf8_marketing"
+        )
+    is_utf8 = staged is report and all(scan.is_utf8 for scan in marketing_scans)
+    record.encoding = "utf-8" if is_utf8 else f"utf-8 (stray bytes read as {STRAY_BYTE_ENCODING})"
+    for scan in (*scans, *marketing_scans):
         if not scan.is_utf8:
             echo(
                 f"note: {scan.path} is not valid UTF-8 (first at line {scan.first_bad_line}): its stray "
@@ -202,27 +224,35 @@ def _scan_inputs(workspace: Workspace, report: InputReport, record: RunRecord, e
             )
     for path in staged.files:
         check_csv_shape(path, read_header(path), "utf-8")
-    return staged
+    return staged, marketing
 
 
 def _locked_build(
-    request: BuildRequest, workspace: Workspace, report: InputReport, record: RunRecord, echo: Printer
+    request: BuildRequest,
+    workspace: Workspace,
+    report: InputReport,
+    marketing: MarketingReport | None,
+    record: RunRecord,
+    echo: Printer,
 ) -> int:
-    report = _scan_inputs(workspace, report, record, echo)
+    report, marketing = _scan_inputs(workspace, report, marketing, record, echo)
     full_refresh = request.full_refresh
     if not full_refresh:
-        reason = full_refresh_reason(workspace.published_db, report, request.as_of_date)
+        marketing_files = marketing.files if marketing else ()
+        reason = full_refresh_reason(workspace.published_db, report, request.as_of_date, marketing_files)
         if reason:
             echo(f"note: full refresh: {reason}")
             full_refresh = True
     echo(f"building from {report.pattern} ({len(report.files)} file(s), {report.total_bytes:,} bytes)")
+    if marketing:
+        echo(f"marketing from {marketing.describe()}")
     # dbt starts the working copy and its on-run-end hook publishes it when every node passed: the same
     # path as a plain `dbt build` (dbt_session, dbt_plugin); this session only tells it the runner holds
     # the lock and writes the run log.
     with runner_session(workspace, record, DuckDBFilePublisher(workspace), report.total_bytes) as session:
         outcome: BuildOutcome = run_dbt(
             dbt_build_args(workspace, replace(request, full_refresh=full_refresh)),
-            dbt_environment(workspace, report, request.as_of_date),
+            dbt_environment(workspace, report, request.as_of_date, marketing=marketing),
             quiet=not request.verbose,
         )
     echo(format_layers(summarise_layers(outcome.nodes), dbt_wall_seconds(outcome.nodes)))
@@ -266,6 +296,9 @@ def _locked_build(
             if table_exists(connection, "dim_customer"):
                 counts = warehouse_counts(connection)
                 echo(format_counts(counts))
+                marketing_line = marketing_summary(connection)
+                if marketing_line:
+                    echo(marketing_line)
             from salesdw.outputs.insights import print_key_insights
 
             print_key_insights(connection, echo)

@@ -43,9 +43,11 @@ _LOGGER = AdapterLogger("salesdw")
 # The catalog every model lives in (profiles.yml `database:`); the same name as the published file's stem,
 # so views that name it resolve when readers open the file directly.
 CATALOG = "warehouse"
-# What the staging source reads when SALES_RAW_PATH is not set (models/staging/_staging.yml), relative to
-# the working directory like DuckDB's read_csv.
-DEFAULT_RAW_PATH = "data/sample/sales_2021.csv"
+# What the staging sources read when SALES_RAW_PATH / SALESDW_MARKETING_DIR are not set
+# (models/staging/_staging.yml, models/staging/marketing/_marketing_staging.yml), relative to the working
+# directory like DuckDB's readers.
+DEFAULT_RAW_PATH = "data/sample/sales.csv"
+DEFAULT_MARKETING_DIR = "data/sample/marketing"
 
 
 class WarehouseUnavailable(DbtBaseException):
@@ -99,6 +101,8 @@ class Plugin(BasePlugin):
                     DuckDBFilePublisher(self.workspace),
                     full_refresh=bool(getattr(flags, "FULL_REFRESH", False)),
                     raw_path=os.environ.get("SALES_RAW_PATH") or DEFAULT_RAW_PATH,
+                    # Empty means no marketing files (the staging models read none either).
+                    marketing_dir=os.environ.get("SALESDW_MARKETING_DIR", DEFAULT_MARKETING_DIR) or None,
                     as_of_date=os.environ.get("SALESDW_AS_OF_DATE") or None,
                     echo=_LOGGER.info,
                 )

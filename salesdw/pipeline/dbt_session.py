@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 
 from salesdw.inputs.input_check import InputError, InputReport, check_raw_input
+from salesdw.inputs.marketing_check import marketing_files
 from salesdw.paths import Workspace
 from salesdw.pipeline.dbt_invoke import NodeResult
 from salesdw.pipeline.incremental import full_refresh_reason
@@ -233,13 +234,14 @@ def start_write_session(
     raw_path: str | None = None,
     as_of_date: str | None = None,
     echo: Printer | None = None,
+    marketing_dir: str | None = None,
 ) -> BuildSession:
     """Called when a writing dbt command opens the warehouse: joins the runner's session, or starts a plain
     dbt one (lock, run log, input check); then starts the working copy. Raises SessionError in words."""
     session = _RUNNER_SESSIONS.get(workspace.data_dir)
     if session is None:
         session = _start_plain_session(
-            workspace, command, publisher, full_refresh, raw_path, as_of_date, echo
+            workspace, command, publisher, full_refresh, raw_path, as_of_date, echo, marketing_dir
         )
     try:
         session.publisher.prepare(full_refresh, session.input_bytes)
@@ -258,6 +260,7 @@ def _start_plain_session(
     raw_path: str | None,
     as_of_date: str | None,
     echo: Printer | None,
+    marketing_dir: str | None = None,
 ) -> BuildSession:
     uses_input = command in INPUT_COMMANDS and raw_path is not None
     record = RunRecord.start(f"dbt {command}", raw_path or "", as_of_date=as_of_date or None)
@@ -278,7 +281,13 @@ def _start_plain_session(
             report = check_plain_dbt_input(raw_path)
             record.inputs = describe_files(report.files)
             session.input_bytes = report.total_bytes
-            reason = None if full_refresh else full_refresh_reason(workspace.published_db, report, as_of_date)
+            # Named as DuckDB names them (a relative directory stays relative), like the sales files.
+            marketing = marketing_files(Path(marketing_dir)) if marketing_dir else ()
+            reason = (
+                None
+                if full_refresh
+                else full_refresh_reason(workspace.published_db, report, as_of_date, marketing)
+            )
         except InputError as error:
             session.fail("bad_input", str(error))
             raise SessionError(str(error)) from None

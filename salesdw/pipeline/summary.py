@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 
 from salesdw.pipeline.dbt_invoke import LAYERS, NodeResult
-from salesdw.readers import fetch_dicts
+from salesdw.readers import fetch_dicts, table_exists
 
 
 @dataclass(frozen=True)
@@ -112,3 +112,22 @@ def format_counts(counts: dict[str, Any]) -> str:
             f"orders    {counts['first_order_date']} to {counts['last_order_date']}",
         ]
     )
+
+
+def marketing_summary(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """A line per marketing source kind with files: raw = clean + rejected + collapsed (None without any)."""
+    if not table_exists(connection, "stg_marketing_reconciliation"):
+        return None
+    rows = fetch_dicts(
+        connection,
+        "select * from stg_marketing_reconciliation where source_file_count > 0 order by source_kind",
+    )
+    labels = {"ad_spend": "ad spend", "touchpoints": "touches"}
+    lines = [
+        f"{labels.get(row['source_kind'], row['source_kind']):<10}"
+        f"raw {row['raw_row_count']:,} = clean {row['clean_row_count']:,}"
+        f" + rejected {row['rejected_row_count']:,}"
+        f" + collapsed duplicates {row['collapsed_duplicate_count']:,} ({row['source_file_count']} file(s))"
+        for row in rows
+    ]
+    return "\n".join(lines) or None
