@@ -135,7 +135,7 @@ concentration as (
 
     -- Ranked by revenue to date whatever the LTV basis: this is about where today's revenue comes from.
     select
-        sum(monetary_total) filter (where historical_ltv_percentile >= 1 - rules.high_value_top_share)
+        coalesce(sum(monetary_total) filter (where historical_ltv_percentile >= 1 - rules.high_value_top_share), 0)
         / sum(monetary_total) as top_revenue_share
     from customers
     cross join rules

@@ -14,7 +14,17 @@ from salesdw.clv import tables as clv
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    settings = clv.ClvSettings.from_config(dbt.config.get)
+    # Literal dbt.config.get calls: dbt passes a Python model only the config keys its parser finds in the
+    # model file itself (a call inside salesdw would get None for every var).
+    config = {
+        "clv_horizon_months": dbt.config.get("clv_horizon_months"),
+        "clv_monthly_discount_rate": dbt.config.get("clv_monthly_discount_rate"),
+        "clv_min_repeat_buyers": dbt.config.get("clv_min_repeat_buyers"),
+        "clv_model": dbt.config.get("clv_model"),
+        "clv_compare_models": dbt.config.get("clv_compare_models"),
+        "clv_compare_max_histories": dbt.config.get("clv_compare_max_histories"),
+    }
+    settings = clv.ClvSettings.from_config(config.get)
     history = clv.PurchaseHistory.from_columns(dbt.ref("int_clv_distinct_histories").fetchnumpy())
     spend = clv.SpendHistory.from_columns(
         dbt.ref("int_customer_purchase_history")

@@ -17,8 +17,7 @@ numpy / scipy on arrays of distinct histories with customer counts: no database,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -52,12 +51,13 @@ Z80 = 1.2815515655446004
 HESSIAN_STEP = 1e-4
 
 
-@contextmanager
-def single_threaded_blas() -> Iterator[None]:
-    """One BLAS thread while fitting: scipy's L-BFGS-B calls OpenBLAS on 4-element vectors, and on a busy
-    machine OpenBLAS's threads make each call ~20x slower (measured: 50 small fits 2.0 s -> 0.1 s)."""
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
+# One BLAS thread for the process that imports the CLV models. scipy's L-BFGS-B calls OpenBLAS on vectors of
+# four numbers, thousands of times per fit; OpenBLAS's worker threads then spin between calls and, on a busy
+# two-core machine, make each call ~20x slower (measured: 50 small fits 2.0 s -> 0.1 s, and the BG/NBD fit's
+# optimiser steps 5 ms -> 0.1 ms each). Limiting the threads only around a fit does not help once they
+# exist, so the limit is set on import; nothing in the warehouse needs multi-threaded BLAS (DuckDB has its
+# own threads).
+threadpool_limits(limits=1, user_api="blas")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -383,7 +383,7 @@ def assess_optimum(
     The observed information is the Hessian of the *total* negative log-likelihood (mean x customers) in
     the log-parameters. Not positive definite, or a log-parameter standard error above
     ``MAX_LOG_STD_ERROR``: not identified, with the flat direction described in words."""
-    with np.errstate(all="ignore"), single_threaded_blas():
+    with np.errstate(all="ignore"):
         info = hessian(objective, theta) * total_weight
     if not np.all(np.isfinite(info)):
         far = [

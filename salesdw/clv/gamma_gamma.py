@@ -191,8 +191,8 @@ def fit_gamma_gamma(
         m = fitting.as_float("monetary_value", monetary_value)
         if x.shape != m.shape:
             raise ValueError(f"frequency and monetary_value must have the same length: {x.size}, {m.size}")
-        if x.size == 0:
-            raise ValueError("no customers (empty input)")
+        if x.size == 0:  # e.g. the repeat buyers of a file where nobody came back
+            return _nan_gg(0, t0, f"too few repeat buyers: 0 < {min_customers}")
         bad = int((~np.isfinite(x)).sum())
         if bad:
             raise ValueError(f"frequency has {bad} non-finite (NaN/inf) values")

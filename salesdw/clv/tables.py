@@ -33,7 +33,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from salesdw.clv import bgnbd, gamma_gamma, pareto_nbd, scoring
-from salesdw.clv.fitting import Uncertainty, log_interval, single_threaded_blas
+from salesdw.clv.fitting import Uncertainty, log_interval
 
 MODEL_BGNBD = "bg_nbd"
 MODEL_PARETO_NBD = "pareto_nbd"
@@ -575,7 +575,7 @@ def score_table(history: PurchaseHistory, models: FittedModels) -> pd.DataFrame:
     }
     model = models.purchases
     if model is not None and n:
-        with np.errstate(all="ignore"), single_threaded_blas():
+        with np.errstate(all="ignore"):
             hist = scoring.Histories(history.frequency, history.recency, history.age)
             scores = scoring.score(model, hist, models.horizons, models.purchase_uncertainty)
         # A standard error that cannot be computed (never seen: the fit checked the predictions) leaves
