@@ -112,9 +112,9 @@ def render() -> str:
             "this file is out of date). Expected holdout purchases per customer are the purchase model's",
             "conditional expectation E[Y(t) | x, t_x, T] (BG/NBD: Fader, Hardie & Lee 2005, eq. 10) with the",
             "parameters fitted on the calibration period; customers are grouped by their calibration",
-            "frequency x (repeat purchase days), 7+ pooled. Purchases are distinct purchase days; times are in",
-            "weeks. The 95% intervals of the parameters come from the observed information (symmetric on the",
-            "log scale).",
+            "frequency x (repeat purchase days), 7+ pooled. Purchases are distinct purchase days; times are",
+            "in weeks. The 95% intervals of the parameters come from the observed information (symmetric on",
+            "the log scale).",
             "Every build runs the same check on its own data (`clv_backtest`, the last quarter held out).",
             "",
             validation_section(
