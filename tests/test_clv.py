@@ -614,3 +614,26 @@ def test_backtest_equals_an_independent_holdout_computation(clv_build: ClvBuild)
         "secondary_value"
     ] == pytest.approx(total["naive_mae"])
     assert f"{total['mae']:.3f} vs {total['naive_mae']:.3f}" in insight["headline"]
+
+
+def test_notebook_draws_the_clv_checks(clv_build: ClvBuild, tmp_path: Path) -> None:
+    """Section 8 of the analysis notebook on a warehouse whose fit converged: the backtest chart, the
+    frequency/recency heatmaps and the churn-by-segment chart are drawn (tests/test_notebook.py renders the
+    report on a warehouse without a usable fit, where the heatmaps say why they are skipped)."""
+    from salesdw.outputs.report import execute_notebook
+
+    notebook = execute_notebook(
+        clv_build.run.workspace.data_dir, extra_env={"SALESDW_FIGURE_DIR": str(tmp_path)}
+    )
+    errors = [
+        out
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.output_type == "error"
+    ]
+    assert errors == []
+    for name in ("clv_backtest", "clv_frequency_recency", "clv_churn_by_segment"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000, name
+    text = "".join(out.get("text", "") for cell in notebook.cells for out in cell.get("outputs", []))
+    assert "Model comparison:" in text and "skipped" not in text
