@@ -57,7 +57,7 @@ def test_95_percent_parameter_intervals_cover_the_truth(replicates: list) -> Non
         for name, (lower, upper) in fit.uncertainty.intervals().items():
             covered[name] += lower <= getattr(TRUE, name) <= upper
     rates = {name: count / len(replicates) for name, count in covered.items()}
-    # Measured (seeded): r 0.94, alpha 0.95, a 0.95, b 0.95; the issue asks for at least 0.85.
+    # Measured (seeded): r 0.96, alpha 0.96, a 0.92, b 0.94; the issue asks for at least 0.85.
     assert all(rate >= 0.85 for rate in rates.values()), rates
     assert min(rates.values()) >= 0.90, rates
 
@@ -65,7 +65,8 @@ def test_95_percent_parameter_intervals_cover_the_truth(replicates: list) -> Non
 def test_80_percent_intervals_of_expected_purchases_cover_the_true_expectation(replicates: list) -> None:
     truth = btyd.bgnbd_conditional_expected_purchases(TRUE, 90 / 7, *REFERENCE)
     inside = np.mean([(bounds[1] <= truth) & (truth <= bounds[2]) for _, bounds in replicates], axis=0)
-    # Nominal 0.80 for each reference customer; 100 replicates give a standard error of 0.04.
+    # Nominal 0.80 for each reference customer; 100 replicates give a standard error of 0.04. Measured: 0.84,
+    # 0.82, 0.79, 0.79.
     assert np.all(inside >= 0.68) and np.all(inside <= 0.92), inside
 
 
@@ -84,7 +85,7 @@ def test_delta_method_agrees_with_sampling_the_parameters() -> None:
             for d in draws
         ]
     )
-    np.testing.assert_allclose(scores["expected_purchases_90d_log_se"], sampled.std(axis=0), rtol=0.08)
+    np.testing.assert_allclose(scores["expected_purchases_90d_log_se"], sampled.std(axis=0), rtol=0.05)
     discounted = np.array(
         [
             np.log(btyd.bgnbd_discounted_expected_purchases(btyd.BgNbdParams(*np.exp(d)), x, t_x, T))
@@ -92,7 +93,7 @@ def test_delta_method_agrees_with_sampling_the_parameters() -> None:
         ]
     )
     np.testing.assert_allclose(
-        scores["discounted_expected_purchases_log_se"], discounted.std(axis=0), rtol=0.08
+        scores["discounted_expected_purchases_log_se"], discounted.std(axis=0), rtol=0.05
     )
 
 
