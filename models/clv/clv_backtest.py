@@ -26,6 +26,8 @@ def model(dbt, session):
     history = backtest.BacktestHistory.from_columns(
         dbt.ref("int_clv_backtest_histories").aggregate(*backtest.BACKTEST_GROUPS).fetchnumpy()
     )
-    return backtest.backtest_table(
-        history, backtest.BacktestPeriod.from_row(rows[0] if rows else {}), settings
-    )
+    fit = dbt.ref("clv_model_fit")
+    fitted = clv.fitted_models([dict(zip(fit.columns, values, strict=True)) for values in fit.fetchall()])
+    start = {fitted.purchase_name: fitted.purchases} if fitted.purchases else None
+    period_row = backtest.BacktestPeriod.from_row(rows[0] if rows else {})
+    return backtest.backtest_table(history, period_row, settings, initial=start)
