@@ -340,7 +340,7 @@ def test_churn_and_80_percent_intervals_per_customer(clv_build: ClvBuild) -> Non
             "select customer_id, p_no_purchase_30d, p_no_purchase_90d, expected_purchases_90d, "
             "expected_purchases_90d_lower_80, expected_purchases_90d_upper_80, predicted_clv::double as clv, "
             "predicted_clv_lower_80::double as clv_lower, predicted_clv_upper_80::double as clv_upper, "
-            "clv_null_reason, purchase_model from customer_clv"
+            "clv_null_reason from customer_clv"
         )
         .set_index("customer_id")
         .loc[summary.index]
@@ -381,7 +381,7 @@ def test_churn_and_80_percent_intervals_per_customer(clv_build: ClvBuild) -> Non
     np.testing.assert_allclose(actual["clv_lower"], clv * np.exp(-z80 * se_clv), rtol=2e-4, atol=0.011)
     np.testing.assert_allclose(actual["clv_upper"], clv * np.exp(z80 * se_clv), rtol=2e-4, atol=0.011)
     assert (actual["clv_lower"] <= actual["clv"]).all() and (actual["clv"] <= actual["clv_upper"]).all()
-    assert actual["clv_null_reason"].isna().all() and set(actual["purchase_model"]) == {"bg_nbd"}
+    assert actual["clv_null_reason"].isna().all()
     # The business mart carries the churn figures.
     ltv = clv_build.run.query(
         "select customer_id, p_no_purchase_30d, p_no_purchase_90d from customer_ltv"

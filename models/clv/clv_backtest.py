@@ -26,6 +26,9 @@ def model(dbt, session):
     history = backtest.BacktestHistory.from_columns(
         dbt.ref("int_clv_backtest_histories").aggregate(*backtest.BACKTEST_GROUPS).fetchnumpy()
     )
+    # Ordering only: after the scores, so this Python model runs beside customer_clv's SQL (which releases
+    # the interpreter lock) instead of beside the other Python model (both ran slower sharing it).
+    dbt.ref("int_clv_customer_scores")
     fit = dbt.ref("clv_model_fit")
     fitted = clv.fitted_models([dict(zip(fit.columns, values, strict=True)) for values in fit.fetchall()])
     start = {fitted.purchase_name: fitted.purchases} if fitted.purchases else None

@@ -50,7 +50,6 @@ fit as (
     select
         any_value(ltv_basis) as ltv_basis,
         any_value(ltv_basis_reason) as ltv_basis_reason,
-        any_value(clv_model) as purchase_model,
         any_value(clv_horizon_months) as clv_horizon_months
     from {{ ref('clv_model_fit') }}
 
@@ -166,7 +165,6 @@ select
     clv.recency_weeks,
     clv.age_weeks,
     clv.repeat_purchase_value_mean,
-    fit.purchase_model,
     clv.p_alive,
     clv.p_no_purchase_30d,
     clv.p_no_purchase_90d,

@@ -432,16 +432,20 @@ def describe_bad_predictions(
 
 
 def delta_log_std_error(
-    predict: Callable[[FloatArray], FloatArray], uncertainty: Uncertainty, step: float = HESSIAN_STEP
+    predict: Callable[[FloatArray], FloatArray],
+    uncertainty: Uncertainty,
+    step: float = HESSIAN_STEP,
+    base: FloatArray | None = None,
 ) -> FloatArray:
     """Delta method on the log scale: the standard error of log f(theta) for every row of a positive
     prediction f (an array, or a stacked 2-D array of several predictions), se = sqrt(g' C g) with
-    g = d log f / d theta by forward differences in the log-parameters (k + 1 evaluations; their O(step)
-    error is far below what a standard error needs)."""
+    g = d log f / d theta by forward differences in the log-parameters (k evaluations besides ``base``,
+    f at the estimates, when the caller has it; their O(step) error is far below what a standard error
+    needs)."""
     theta = uncertainty.theta
     cov = uncertainty.covariance
     with np.errstate(divide="ignore", invalid="ignore"):
-        base = predict(theta)
+        base = predict(theta) if base is None else base
         log_base = np.log(base)
         grads = []
         for i in range(theta.size):

@@ -216,7 +216,11 @@ def score(
             discounted = _discounted_if_alive(at, hist, horizons)
             return np.stack([alive_at * expected[inv], alive_at * discounted[inv]])
 
-        log_se = delta_log_std_error(predict, uncertainty)
+        key = f"expected_purchases_{horizons.interval_days}d"
+        base = None
+        if key in out:  # the estimates' predictions are already here: four evaluations, not five
+            base = np.stack([out[key], out["discounted_expected_purchases"]])
+        log_se = delta_log_std_error(predict, uncertainty, base=base)
         out[f"expected_purchases_{horizons.interval_days}d_log_se"] = log_se[0]
         out["discounted_expected_purchases_log_se"] = log_se[1]
     return out
