@@ -7,7 +7,8 @@
     population mean p gamma / (q - 1)). predicted_clv = discounted expected purchases x that value.
     Its 80% interval: the standard error of log CLV is sqrt(se_D^2 + se_M^2), se_D the purchase model's
     (from the scores) and se_M the delta-method one of log E[M] from Gamma-Gamma's covariance
-    (salesdw.clv.gamma_gamma.gamma_gamma_expected_spend_log_se), the two fits being independent. Outputs are
+    (salesdw.clv.gamma_gamma.gamma_gamma_expected_spend_log_se, folded into two constants of the fit), the
+    two fits being independent. Outputs are
     null when the fit they need is not usable, and clv_null_reason says why. -#}
 
 with history as (
@@ -55,21 +56,21 @@ fit as (
 
 ),
 
-{#- The Gamma-Gamma parameters and the covariance of their logarithms (order p, q, gamma) when usable (as
-    salesdw.clv.tables.fitted_models: converged, finite, q > 1 so the mean order value is finite); no row
-    otherwise. -#}
+{#- The Gamma-Gamma parameters when usable (as salesdw.clv.tables.fitted_models: converged, finite, q > 1 so the
+    mean order value is finite); no row otherwise. With C the covariance of log (p, q, gamma) and
+    D = p x + q - 1, the variance of log E[M] is (d log E / d log (p, q, gamma) = (q - 1) / D, -q / D, g)
+    k1 / D^2 + k2 g / D + C33 g^2 with g = gamma / (gamma + x m): k1 and k2 are constants of the fit,
+    computed once here, so each customer costs a few multiplications. -#}
 spend_model as (
 
     select
         p,
         q,
         gamma,
-        log_covariance_11,
-        log_covariance_12,
-        log_covariance_13,
-        log_covariance_22,
-        log_covariance_23,
-        log_covariance_33
+        (q - 1.0) * (q - 1.0) * log_covariance_11 + q * q * log_covariance_22
+        - 2.0 * q * (q - 1.0) * log_covariance_12 as spend_variance_k1,
+        2.0 * ((q - 1.0) * log_covariance_13 - q * log_covariance_23) as spend_variance_k2,
+        log_covariance_33 as spend_variance_k3
     from {{ ref('clv_model_fit') }}
     where model_name = 'gamma_gamma'
         and converged
@@ -80,7 +81,7 @@ spend_model as (
 
 ),
 
-spend_terms as (
+joined as (
 
     select
         history.*,
@@ -97,18 +98,16 @@ spend_terms as (
         spend_model.p,
         spend_model.q,
         spend_model.gamma,
-        spend_model.log_covariance_11,
-        spend_model.log_covariance_12,
-        spend_model.log_covariance_13,
-        spend_model.log_covariance_22,
-        spend_model.log_covariance_23,
-        spend_model.log_covariance_33,
+        spend_model.spend_variance_k1,
+        spend_model.spend_variance_k2,
+        spend_model.spend_variance_k3,
         spend_model.p * history.frequency::double + spend_model.q - 1.0 as spend_denominator,
-        -- m, the mean repeat purchase value: ignored (0) without a repeat purchase
+        -- x m, the customer's repeat purchase value in total (0 without a repeat purchase)
         case
-            when history.frequency > 0 then coalesce(history.repeat_purchase_value_mean, 0)::double
+            when history.frequency > 0
+                then history.frequency::double * coalesce(history.repeat_purchase_value_mean, 0)::double
             else 0.0
-        end as repeat_value
+        end as repeat_value_total
     from history
     inner join scores
         on history.frequency::double = scores.frequency
@@ -125,13 +124,10 @@ customers as (
         *,
         case
             when spend_denominator > 0
-                then (p * gamma + p * frequency::double * repeat_value) / spend_denominator
+                then (p * gamma + p * repeat_value_total) / spend_denominator
         end as expected_average_order_value,
-        -- d log E[M] / d log (p, q, gamma)
-        (q - 1.0) / spend_denominator as spend_gradient_p,
-        -q / spend_denominator as spend_gradient_q,
-        gamma / (gamma + frequency::double * repeat_value) as spend_gradient_gamma
-    from spend_terms
+        gamma / (gamma + repeat_value_total) as spend_share_of_gamma
+    from joined
 
 ),
 
@@ -140,16 +136,15 @@ clv as (
     select
         *,
         discounted_expected_purchases * expected_average_order_value as predicted_clv_value,
+        -- se(log CLV) = sqrt(se(log discounted purchases)^2 + var(log E[M])), the two fits independent
         sqrt(
-            pow(discounted_expected_purchases_log_se, 2)
+            discounted_expected_purchases_log_se * discounted_expected_purchases_log_se
             + greatest(
                 0.0,
-                pow(spend_gradient_p, 2) * log_covariance_11
-                + pow(spend_gradient_q, 2) * log_covariance_22
-                + pow(spend_gradient_gamma, 2) * log_covariance_33
-                + 2 * spend_gradient_p * spend_gradient_q * log_covariance_12
-                + 2 * spend_gradient_p * spend_gradient_gamma * log_covariance_13
-                + 2 * spend_gradient_q * spend_gradient_gamma * log_covariance_23
+                spend_variance_k1 / (spend_denominator * spend_denominator)
+                + spend_share_of_gamma * (
+                    spend_variance_k2 / spend_denominator + spend_variance_k3 * spend_share_of_gamma
+                )
             )
         ) as predicted_clv_log_se
     from customers
