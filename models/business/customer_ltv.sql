@@ -1,6 +1,6 @@
 {#- One row per customer: recency, frequency, tenure and monetary value, the heuristic churn risk score,
     LTV (historical and a 12-month estimate), RFM scores, and beside them the model-based view from the
-    clv layer (P(alive), expected purchases, predicted CLV). Customers are ranked by predicted CLV when the
+    clv layer (P(alive), P(no purchase in 30/90 days), expected purchases, predicted CLV). Customers are ranked by predicted CLV when the
     fits converged, else by historical revenue (ltv_basis). Formulas: see _business.yml and DECISIONS.md. -#}
 
 with customers as (
@@ -32,6 +32,8 @@ clv as (
     select
         customer_key,
         p_alive,
+        p_no_purchase_30d,
+        p_no_purchase_90d,
         expected_purchases_90d,
         predicted_clv
     from {{ ref('customer_clv') }}
@@ -87,6 +89,8 @@ measured as (
         customers.average_order_value,
         customers.last_order_amount,
         clv.p_alive,
+        clv.p_no_purchase_30d,
+        clv.p_no_purchase_90d,
         clv.expected_purchases_90d,
         clv.predicted_clv,
         clv_fit.ltv_basis,
@@ -249,6 +253,8 @@ select
     {{ money('projected_12m_value_if_retained') }} as projected_12m_value,
     {{ money('ltv_12m_estimate_value') }} as ltv_12m_estimate,
     p_alive,
+    p_no_purchase_30d,
+    p_no_purchase_90d,
     expected_purchases_90d,
     predicted_clv,
     ltv_basis,
