@@ -426,7 +426,8 @@ def test_build_without_marketing_files_is_unchanged(
         marketing_build.query(f"select {', '.join(columns)} from campaign_targets order by all")[columns],
     )
     insights = plain.query("select * from business_insights order by display_order")
-    assert insights["display_order"].max() < 100
+    # Marketing insights are numbered from 101; 100 is the CLV backtest's.
+    assert insights["display_order"].max() <= 100
     pd.testing.assert_frame_equal(
         insights,
         marketing_build.query(

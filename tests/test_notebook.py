@@ -27,7 +27,9 @@ SECTION_TITLES = (
     "4. Customer segments: size and revenue share",
     "5. Campaign targets by type and priority",
     "6. Insights and executive summary",
-    "8. Marketing channels: spend, attributed revenue, ROAS, CAC and LTV:CAC",
+    "7. Predicted customer lifetime value (BG/NBD)",
+    "8. CLV model checks: backtest, frequency/recency heatmaps, churn by segment",
+    "9. Marketing channels: spend, attributed revenue, ROAS, CAC and LTV:CAC",
 )
 MARKETING_FIGURES = ("marketing_spend_roas", "marketing_cac_ltv", "marketing_ctr_weekly")
 
