@@ -219,7 +219,7 @@ def test_dbt_test_reads_the_published_warehouse_beside_a_reader(reader_build: di
     # The fixture is too small for a converged BG/NBD fit: its warn-severity test is the only one allowed to warn.
     output = _output(test)
     assert "ERROR=0" in output, output
-    warned = re.findall(r"WARN \d+ of \d+ ([\w.]+)", output)
+    warned = re.findall(r"\d+ of \d+ WARN \d+ ([\w.]+)", output)
     assert set(warned) <= {"assert_clv_fit_converged"}, output
     # Read-only: dbt test changed nothing (same inode, bytes and modification time).
     assert reader_build["after_test"] == reader_build["after_build"]
