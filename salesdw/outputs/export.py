@@ -50,8 +50,9 @@ OPTIONAL_COLUMN_EXPRESSIONS: dict[str, str] = {
     "predicted_clv": "cast(round(predicted_clv, 2) as decimal(18, 2)) as predicted_clv",
 }
 CAMPAIGN_TARGETS_OPTIONAL_COLUMNS: tuple[str, ...] = tuple(OPTIONAL_COLUMN_EXPRESSIONS)
-# Stable row order: the campaign, then the most urgent and valuable customers first.
-CAMPAIGN_TARGETS_ORDER = "campaign_type, priority_rank, estimated_campaign_value desc, customer_id"
+# Stable row order: the campaign, then the most urgent and valuable customers first; ties by customer_key
+# (for integer ids the id itself, so they sort as numbers, not as text: '9' before '10').
+CAMPAIGN_TARGETS_ORDER = "campaign_type, priority_rank, estimated_campaign_value desc, customer_key"
 # The priorities campaign_targets assigns (its accepted_values test in models/business/_business.yml).
 PRIORITIES: tuple[str, ...] = ("High", "Medium", "Low")
 BUILD_EXPORT_NAME = "campaign_targets.csv"

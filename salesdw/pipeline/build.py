@@ -22,14 +22,21 @@ from salesdw.inputs.input_check import (
     InputReport,
     check_csv_shape,
     check_raw_input,
-    read_header,
+    read_columns,
     scan_file,
     stage_as_utf8,
 )
+from salesdw.inputs.spec import load_spec
 from salesdw.paths import DEFAULT_RAW_PATH, Workspace
 from salesdw.pipeline.dbt_invoke import BuildOutcome, run_dbt
 from salesdw.pipeline.incremental import full_refresh_reason
 from salesdw.pipeline.locking import BuildLocked, build_lock
+from salesdw.pipeline.rejections import (
+    format_short_summary,
+    gate_failed,
+    read_load_rejections,
+    unusable_input_screen,
+)
 from salesdw.pipeline.run_log import (
     RunRecord,
     append_run,
@@ -72,11 +79,20 @@ class BuildRequest:
     unit_tests: bool = False
     # Refresh <export_dir>/campaign_targets.csv after publishing (--no-export skips it).
     export: bool = True
+    # How to read an export that does not have the default columns (salesdw/inputs/spec.py).
+    input_spec: Path | None = None
+    # Stop (exit 2) when more than this share of the rows read is rejected (None: the
+    # max_rejected_row_share var, 0.5).
+    max_rejected_share: float | None = None
     extra_dbt_args: list[str] = field(default_factory=list)
 
 
 def dbt_environment(
-    workspace: Workspace, report: InputReport, as_of_date: str | None, encoding: str = "utf-8"
+    workspace: Workspace,
+    report: InputReport,
+    as_of_date: str | None,
+    encoding: str = "utf-8",
+    max_rejected_share: float | None = None,
 ) -> dict[str, str]:
     """What the dbt project reads from the environment (env vars, not --vars: those force a re-parse)."""
     return {
@@ -85,6 +101,9 @@ def dbt_environment(
         "SALESDW_DB_PATH": str(workspace.working_db),
         "SALESDW_TEMP_DIR": str(workspace.temp_dir),
         "SALESDW_AS_OF_DATE": as_of_date or "",
+        # Empty for the default columns (the same value as a plain `dbt build`, so dbt's parse stays warm).
+        "SALESDW_INPUT_SPEC": report.spec.to_env() if report.spec else "",
+        "SALESDW_MAX_REJECTED_ROW_SHARE": "" if max_rejected_share is None else str(max_rejected_share),
     }
 
 
@@ -139,7 +158,8 @@ def run_build(request: BuildRequest, workspace: Workspace, echo: Printer = print
     record = RunRecord.start("build", str(request.raw_path), as_of_date=request.as_of_date)
     try:
         check_as_of_date(request.as_of_date)
-        report = check_raw_input(request.raw_path)
+        spec = load_spec(request.input_spec) if request.input_spec else None
+        report = check_raw_input(request.raw_path, spec)
     except InputError as error:
         return _bad_input(workspace, record, error, echo)
     record.inputs = describe_files(report.files)
@@ -184,6 +204,8 @@ def check_as_of_date(as_of_date: str | None) -> None:
 
 def _bad_input(workspace: Workspace, record: RunRecord, error: InputError, echo: Printer) -> int:
     echo(f"error: {error}")
+    if error.hint:
+        echo(f"hint: {error.hint}")
     echo(f"The published warehouse ({workspace.published_db}) was not touched.")
     append_run(workspace, record.finish("bad_input", message=str(error)))
     return EXIT_BAD_INPUT
@@ -209,7 +231,8 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 def _scan_inputs(workspace: Workspace, report: InputReport, record: RunRecord, echo: Printer) -> InputReport:
     """One full read of each input (checksums for the run log, a UTF-8 check), then the input as dbt reads
     it: unchanged, or staged as UTF-8 when some file is not (see input_check.stage_as_utf8)."""
-    scans = tuple(scan_file(path) for path in report.files)
+    is_text = report.spec is None or report.spec.format != "parquet"
+    scans = tuple(scan_file(path, text=is_text) for path in report.files)
     record.inputs = describe_scans(scans)
     staged = stage_as_utf8(report, scans, workspace.build_dir / "utf8")
     record.encoding = "utf-8" if staged is report else f"utf-8 (stray bytes read as {STRAY_BYTE_ENCODING})"
@@ -220,9 +243,32 @@ def _scan_inputs(workspace: Workspace, report: InputReport, record: RunRecord, e
                 f"bytes are read as {STRAY_BYTE_ENCODING} from a UTF-8 copy in {workspace.build_dir / 'utf8'}"
                 "; values they make unparseable are rejected"
             )
-    for path in staged.files:
-        check_csv_shape(path, read_header(path), "utf-8")
+    spec = staged.spec
+    if spec is None or spec.format == "csv":
+        delimiter, header = (spec.delimiter or ",", spec.header) if spec else (",", True)
+        for path in staged.files:
+            check_csv_shape(path, read_columns(path, spec), "utf-8", delimiter, header)
     return staged
+
+
+def _data_cannot_make_a_warehouse(
+    workspace: Workspace, report: InputReport, record: RunRecord, echo: Printer, max_share: float | None
+) -> int:
+    """The staging gate failed: one screen of reasons instead of a test name; exit 2, nothing published."""
+    spec_name = report.spec.name if report.spec else "none (the default columns)"
+    lines = unusable_input_screen(
+        workspace.working_db, workspace.published_db, spec_name, max_share, row_label(report)
+    )
+    for line in lines:
+        echo(line)
+    message = lines[0].removeprefix("error: ")
+    append_run(workspace, record.finish("bad_input", counts=working_counts(workspace), message=message))
+    return EXIT_BAD_INPUT
+
+
+def row_label(report: InputReport) -> str:
+    """How the rejection summary names source_row_index: the file's own index column, or the position."""
+    return "index" if report.spec is None or "row_index" in report.spec.columns else "row"
 
 
 def working_counts(workspace: Workspace) -> dict[str, Any]:
@@ -246,7 +292,8 @@ def _locked_build(
     report = _scan_inputs(workspace, report, record, echo)
     full_refresh = request.full_refresh
     if not full_refresh:
-        reason = full_refresh_reason(workspace.published_db, report, request.as_of_date)
+        spec_text = report.spec.to_env() if report.spec else ""
+        reason = full_refresh_reason(workspace.published_db, report, request.as_of_date, spec_text)
         if reason:
             echo(f"note: full refresh: {reason}")
             full_refresh = True
@@ -254,10 +301,12 @@ def _locked_build(
     echo(f"building from {report.pattern} ({len(report.files)} file(s), {report.total_bytes:,} bytes)")
     outcome: BuildOutcome = run_dbt(
         dbt_build_args(workspace, request),
-        dbt_environment(workspace, report, request.as_of_date),
+        dbt_environment(workspace, report, request.as_of_date, max_rejected_share=request.max_rejected_share),
         quiet=not request.verbose,
     )
     echo(format_layers(summarise_layers(outcome.nodes), dbt_wall_seconds(outcome.nodes)))
+    if not outcome.success and gate_failed(outcome):
+        return _data_cannot_make_a_warehouse(workspace, report, record, echo, request.max_rejected_share)
     if not outcome.success:
         failed = outcome.failed_nodes
         for node in failed:
@@ -293,6 +342,9 @@ def _locked_build(
             if table_exists(connection, "dim_customer"):
                 counts = warehouse_counts(connection)
                 echo(format_counts(counts))
+            load = read_load_rejections(connection, row_label(report))
+            for line in format_short_summary(load) if load else []:
+                echo(line)
             from salesdw.outputs.insights import print_key_insights
 
             print_key_insights(connection, echo)
