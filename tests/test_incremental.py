@@ -189,11 +189,12 @@ def _loaded_files_db(path: Path, rows: list[tuple[str, int, datetime, str | None
     with duckdb.connect(str(path)) as connection:
         connection.execute(
             "create table stg_sales__loaded_files (source_file varchar, file_bytes bigint, "
-            "file_modified_at timestamptz, raw_row_count bigint, as_of_date varchar, load_id integer)"
+            "file_modified_at timestamptz, raw_row_count bigint, as_of_date varchar, input_spec varchar, "
+            "load_id integer)"
         )
         for source_file, size, modified, as_of in rows:
             connection.execute(
-                "insert into stg_sales__loaded_files values (?, ?, ?, 1, ?, 1)",
+                "insert into stg_sales__loaded_files values (?, ?, ?, 1, ?, null, 1)",
                 [source_file, size, modified, as_of],
             )
     return path
