@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from salesdw.outputs.report import execute_notebook
 from salesdw.paths import PROJECT_ROOT, Workspace
 from salesdw.pipeline.build import EXIT_BAD_INPUT
 from tests.helpers import BuildRun, build_warehouse
@@ -485,3 +486,25 @@ def test_incremental_load_with_a_spec_equals_a_full_refresh(tmp_path: Path) -> N
     ids = full.query("select order_id from fact_sales where order_id like 'cdnow_1998.csv:%' order by 1")
     assert len(ids) == len(later) - (later.dollars.astype(float) == 0).sum()
     assert "cdnow_1998.csv:1" in set(ids.order_id)
+
+
+# ---- the notebook shows net revenue and returns where the data has them ----
+
+
+@pytest.mark.parametrize("shape_build", ["invoice_lines"], indirect=True)
+def test_notebook_shows_net_revenue_and_returns(shape_build: tuple[Shape, BuildRun]) -> None:
+    shape, run = shape_build
+    rows = [row for row in shape.reference(shape.path) if row.reason is None and not row.collapsed]
+    gross = sum((row.amount for row in rows if not row.is_return), Decimal(0))
+    returned = sum((abs(row.amount) for row in rows if row.is_return), Decimal(0))
+    notebook = execute_notebook(run.workspace.data_dir)
+    cell = next(cell for cell in notebook.cells if cell.get("id") == "net-revenue-and-returns")
+    text = "".join(output.get("data", {}).get("text/markdown", "") for output in cell.outputs)
+    assert (
+        f"**Returns**: ${returned:,.2f} of ${gross:,.2f} gross revenue ({returned / gross:.1%}) in 6 "
+        f"returns; net revenue ${gross - returned:,.2f}."
+    ) in text
+    assert any("image/png" in output.get("data", {}) for output in cell.outputs)
+    tables = "".join(output.get("data", {}).get("text/plain", "") for output in cell.outputs)
+    assert "15311" not in tables  # a return of a customer without orders is on no customer
+    assert "14527" in tables  # returned 27.50 + 2.50
