@@ -276,3 +276,25 @@ def test_inspect_shows_columns_mapping_parsed_rows_and_rejections(tmp_path: Path
         in output
     )
     assert load_spec(spec).columns == load_spec(FIXTURES / "online_retail_lines.spec.yml").columns
+
+
+def test_other_formats_get_one_line_too(tmp_path: Path) -> None:
+    jsonl = tmp_path / "orders.jsonl"
+    jsonl.write_text('{"id": 1, "email": "a@b.c", "date": "2021-01-01", "total": 5}\n{"id": 2, "email": \n')
+    spec = parse_spec(
+        {"format": "jsonl", "columns": {"customer_id": "email", "order_date": "date", "amount": "total"}}
+    )
+    with pytest.raises(InputError, match=r"orders\.jsonl: line 2 is not valid JSON \("):
+        check_raw_input(jsonl, spec)
+    fake = tmp_path / "orders.parquet"
+    fake.write_text("id,email\n1,a@b.c\n")
+    spec = parse_spec(
+        {"format": "parquet", "columns": {"customer_id": "email", "order_date": "d", "amount": "a"}}
+    )
+    with pytest.raises(InputError, match=r"orders\.parquet: not a readable Parquet file \("):
+        check_raw_input(fake, spec)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    with pytest.raises(InputError, match=r"exports: no files match") as error:
+        check_raw_input(folder, spec)
+    assert error.value.hint == "a directory means every *.parquet file in it (the input spec's format)"

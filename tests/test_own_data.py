@@ -24,6 +24,7 @@ import pytest
 from salesdw.outputs.report import execute_notebook
 from salesdw.paths import PROJECT_ROOT, Workspace
 from salesdw.pipeline.build import EXIT_BAD_INPUT
+from salesdw.pipeline.dbt_invoke import run_dbt
 from tests.helpers import BuildRun, build_warehouse
 from tests.test_reliability_support import file_state, run_log_rows
 
@@ -508,3 +509,29 @@ def test_notebook_shows_net_revenue_and_returns(shape_build: tuple[Shape, BuildR
     tables = "".join(output.get("data", {}).get("text/plain", "") for output in cell.outputs)
     assert "15311" not in tables  # a return of a customer without orders is on no customer
     assert "14527" in tables  # returned 27.50 + 2.50
+
+
+def test_plain_dbt_reads_the_spec_file_as_is(tmp_path: Path) -> None:
+    """The README's plain-dbt command: SALESDW_INPUT_SPEC holds the YAML file's text, comments and all. The
+    German export's spec has no delimiter, so DuckDB's own sniffer finds the semicolon (the runner would
+    pin it); the staging figures are the reference's."""
+    shape = SHAPES["semicolon_decimal_comma"]
+    env = {
+        "SALESDW_INPUT_SPEC": shape.spec.read_text(),
+        "SALES_RAW_PATH": str(shape.path),
+        "SALESDW_DB_PATH": str(tmp_path / "warehouse.duckdb"),
+        "SALESDW_TEMP_DIR": str(tmp_path / "spill"),
+    }
+    target = tmp_path / "target"
+    paths = ["--target-path", str(target), "--log-path", str(target / "logs")]
+    outcome = run_dbt(["build", *STAGING_ONLY, "--exclude-resource-type", "unit_test", *paths], env)
+    assert outcome.success, [node.describe() for node in outcome.failed_nodes]
+    rows = shape.reference(shape.path)
+    orders = {row.order_id: row.amount for row in rows if row.reason is None and not row.is_return}
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
+        staged = connection.execute("select order_id, amount::varchar from stg_sales").fetchall()
+        returns = connection.execute(
+            "select return_id, returned_amount::varchar from stg_sales_returns"
+        ).fetchall()
+    assert {order_id: Decimal(amount) for order_id, amount in staged} == orders
+    assert returns == [("GS-2021-0001", "12.50")]

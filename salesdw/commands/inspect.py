@@ -18,11 +18,11 @@ from salesdw.inputs.sample import Sample, first_input_file, guess_format, take_s
 from salesdw.inputs.spec import InputSpec, describe_mapping, load_spec, parse_spec
 from salesdw.inputs.suggest import Suggestion, suggest_spec
 from salesdw.paths import Workspace
+from salesdw.pipeline.build import EXIT_BAD_INPUT
 from salesdw.pipeline.preview import Preview, preview_staging
 from salesdw.pipeline.rejections import format_short_summary
 
 HELP = "dry run: read a sample of a file, show how it would be parsed and suggest an input spec"
-EXIT_BAD_INPUT = 2
 _VALUE_WIDTH = 24
 
 

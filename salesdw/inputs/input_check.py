@@ -38,8 +38,6 @@ INSPECT_HINT = (
     "for your own export, `python run_pipeline.py inspect {path}` suggests an input spec (--input-spec)"
 )
 
-__all__ = ["InputError", "InputReport", "check_raw_input"]
-
 
 @dataclass(frozen=True)
 class InputReport:
@@ -214,7 +212,12 @@ def check_raw_input(raw_path: str | Path, spec: InputSpec | None = None) -> Inpu
     if glob.has_magic(pattern):
         files = tuple(Path(match) for match in sorted(glob.glob(pattern)) if Path(match).is_file())
         if not files:
-            raise InputError(f"{raw_path}: no files match")
+            hint = None
+            if Path(raw_path).expanduser().is_dir():
+                hint = f"a directory means every {Path(pattern).name} file in it" + (
+                    " (the input spec's format)" if spec else ""
+                )
+            raise InputError(f"{raw_path}: no files match", hint=hint)
     else:
         path = Path(pattern)
         if not path.exists():

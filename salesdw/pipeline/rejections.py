@@ -171,9 +171,8 @@ def _examples(examples: list[dict[str, Any]], row_label: str) -> tuple[str, ...]
         text = "(empty)" if value is None else f"'{value}'"
         rows = [str(row) for row in example["source_rows"] if row is not None]
         rows = rows if len(examples) == 1 else rows[:1]
-        where = (
-            f" {row_label}s {', '.join(rows)}" if len(rows) > 1 else f" {row_label} {rows[0]}" if rows else ""
-        )
+        label = {"row": "rows", "index": "indexes"}[row_label] if len(rows) > 1 else row_label
+        where = f" {label} {', '.join(rows)}" if rows else ""
         shown.append(f"{text} ({Path(str(example['source_file'])).name}{where})")
     return tuple(shown)
 
