@@ -6,8 +6,9 @@ with dated_rows as (
 
     union all
 
+    -- fact_returns, a small table (the staging view would scan every raw row again)
     select return_date as event_date
-    from {{ ref('stg_sales_returns') }}
+    from {{ ref('fact_returns') }}
 
 ),
 
