@@ -124,8 +124,8 @@ def test_rfm_and_churn_scores_match_pandas(random_build: Build) -> None:
 
     actual = (
         run.query(
-            "select customer_id, recency_days, r_score, f_score, m_score, rfm_cell, churn_risk_score "
-            "from customer_ltv"
+            "select customer_id::bigint as customer_id, recency_days, r_score, f_score, m_score, rfm_cell, "
+            "churn_risk_score from customer_ltv"
         )
         .set_index("customer_id")
         .loc[customers.index]
@@ -144,7 +144,9 @@ def test_segments_follow_the_default_rules(random_build: Build) -> None:
     run, frame = random_build
     orders = _orders(frame)
     customers = _customers(orders, orders["order_date"].max())
-    ltv = run.query("select customer_id, churn_risk_score from customer_ltv").set_index("customer_id")
+    ltv = run.query(
+        "select customer_id::bigint as customer_id, churn_risk_score from customer_ltv"
+    ).set_index("customer_id")
     customers = customers.join(ltv)
     # Share of customers with strictly lower lifetime revenue.
     customers["percentile"] = customers.monetary.rank(method="max", ascending=False)
@@ -159,7 +161,9 @@ def test_segments_follow_the_default_rules(random_build: Build) -> None:
         ["Lost", "New", "High Value", "At Risk"],
         default="Regular",
     )
-    actual = run.query("select customer_id, segment from customer_segments").set_index("customer_id")
+    actual = run.query("select customer_id::bigint as customer_id, segment from customer_segments").set_index(
+        "customer_id"
+    )
     assert actual.loc[customers.index, "segment"].tolist() == list(expected)
 
 

@@ -158,7 +158,7 @@ def _fit_rows(run: BuildRun) -> pd.DataFrame:
 def test_purchase_history_matches_pandas(clv_build: ClvBuild) -> None:
     expected = pandas_history(clv_build.orders)
     actual = clv_build.run.query(
-        "select customer_id, purchase_days, frequency, recency_weeks, age_weeks, "
+        "select customer_id::bigint as customer_id, purchase_days, frequency, recency_weeks, age_weeks, "
         "repeat_purchase_value_mean::double as monetary, first_purchase_date, as_of_date "
         "from int_customer_purchase_history"
     ).set_index("customer_id")
@@ -290,8 +290,8 @@ def test_scores_equal_the_module_functions(clv_build: ClvBuild) -> None:
     m = summary["monetary"].fillna(0)
     actual = (
         clv_build.run.query(
-            "select customer_id, p_alive, expected_purchases_30d, expected_purchases_90d, "
-            "expected_purchases_365d, expected_average_order_value::double as aov, "
+            "select customer_id::bigint as customer_id, p_alive, expected_purchases_30d, "
+            "expected_purchases_90d, expected_purchases_365d, expected_average_order_value::double as aov, "
             "predicted_clv::double as clv, ltv_basis from customer_clv"
         )
         .set_index("customer_id")
@@ -393,8 +393,8 @@ def test_churn_and_80_percent_intervals_per_customer(clv_build: ClvBuild) -> Non
 
 def test_business_layer_ranks_by_predicted_clv(clv_build: ClvBuild) -> None:
     ltv = clv_build.run.query(
-        "select customer_id, p_alive, predicted_clv::double as clv, ltv_basis, ltv_percentile, "
-        "historical_ltv_percentile, monetary_total::double as revenue from customer_ltv"
+        "select customer_id::bigint as customer_id, p_alive, predicted_clv::double as clv, ltv_basis, "
+        "ltv_percentile, historical_ltv_percentile, monetary_total::double as revenue from customer_ltv"
     ).set_index("customer_id")
     assert (ltv["ltv_basis"] == "predicted_clv").all()
     # Share of customers with a strictly lower predicted CLV (cents, as stored).
@@ -404,7 +404,8 @@ def test_business_layer_ranks_by_predicted_clv(clv_build: ClvBuild) -> None:
     np.testing.assert_allclose(ltv["historical_ltv_percentile"], historical, atol=1e-12)
 
     segments = clv_build.run.query(
-        "select customer_id, segment, is_at_risk, is_lost, is_new, is_high_value from customer_segments"
+        "select customer_id::bigint as customer_id, segment, is_at_risk, is_lost, is_new, is_high_value "
+        "from customer_segments"
     ).set_index("customer_id")
     low = ltv.index[ltv["p_alive"] < 0.30]
     assert len(low) > 0, "the fixture should have customers with a low P(alive)"

@@ -216,7 +216,7 @@ def test_dbt_test_reads_the_published_warehouse_beside_a_reader(reader_build: di
     test = reader_build["test"]
     assert isinstance(test, subprocess.CompletedProcess)
     assert test.returncode == 0, _output(test)
-    # The fixture is too small for a converged BG/NBD fit: its warn-severity test is the only one allowed to warn.
+    # Too small a fixture for a converged BG/NBD fit: its warn-severity test is the only one allowed to warn.
     output = _output(test)
     assert "ERROR=0" in output, output
     warned = re.findall(r"\d+ of \d+ WARN \d+ ([\w.]+)", output)

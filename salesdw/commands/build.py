@@ -17,7 +17,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         type=Path,
         default=DEFAULT_RAW_PATH,
-        help="raw sales CSV, a directory of CSV files or a glob (default: the bundled sample)",
+        help="raw sales file (CSV, or Parquet / JSON lines with --input-spec), a directory of such files or "
+        "a glob (default: the bundled sample)",
+    )
+    parser.add_argument(
+        "--input-spec",
+        type=Path,
+        help="YAML file saying how to read your export: format, delimiter, date format, which column is the "
+        "customer, the date, the amount ... (README, 'Your own data'; `inspect FILE` suggests one)",
+    )
+    parser.add_argument(
+        "--max-rejected-share",
+        type=float,
+        help="stop (exit 2) when more than this share of the rows read is rejected (default 0.5, the "
+        "max_rejected_row_share var)",
     )
     parser.add_argument(
         "--marketing-dir",
@@ -49,5 +62,7 @@ def run(args: argparse.Namespace, workspace: Workspace) -> int:
         export=not args.no_export,
         marketing_dir=args.marketing_dir
         or (DEFAULT_MARKETING_DIR if args.raw_path == DEFAULT_RAW_PATH else None),
+        input_spec=args.input_spec,
+        max_rejected_share=args.max_rejected_share,
     )
     return run_build(request, workspace)

@@ -98,8 +98,9 @@ CAMPAIGN_TARGETS = ExportSpec(
         "recency_days",
         "target_reason",
     ),
-    # Stable row order: the campaign, then the most urgent and valuable customers first.
-    order_by="campaign_type, priority_rank, estimated_campaign_value desc, customer_id",
+    # Stable row order: the campaign, then the most urgent and valuable customers first; ties by customer_key
+    # (for integer ids the id itself, so they sort as numbers, not as text: '9' before '10').
+    order_by="campaign_type, priority_rank, estimated_campaign_value desc, customer_key",
     filters=(
         # Campaign types from the campaigns seed, so a type with no targets today is still valid.
         Filter(

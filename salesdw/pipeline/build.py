@@ -20,11 +20,12 @@ from salesdw.inputs.input_check import (
     InputReport,
     check_csv_shape,
     check_raw_input,
-    read_header,
+    read_columns,
     scan_file,
     stage_as_utf8,
 )
 from salesdw.inputs.marketing_check import MarketingReport, check_marketing_dir, stage_marketing_as_utf8
+from salesdw.inputs.spec import load_spec
 from salesdw.paths import DEFAULT_RAW_PATH, Workspace
 from salesdw.pipeline.dbt_invoke import BuildOutcome, run_dbt
 from salesdw.pipeline.dbt_session import disk_full_hint, runner_session, working_counts
@@ -35,6 +36,13 @@ from salesdw.pipeline.publish import (
     NotEnoughSpace,
     WarehouseInUse,
     check_free_space,
+)
+from salesdw.pipeline.rejections import (
+    format_short_summary,
+    gate_failed,
+    read_load_rejections,
+    row_label,
+    unusable_input_screen,
 )
 from salesdw.pipeline.run_log import (
     RunRecord,
@@ -76,6 +84,11 @@ class BuildRequest:
     export: bool = True
     # The optional marketing files (ad_spend*, touchpoints*); None = none (SALESDW_MARKETING_DIR='').
     marketing_dir: Path | None = None
+    # How to read an export that does not have the default columns (salesdw/inputs/spec.py).
+    input_spec: Path | None = None
+    # Stop (exit 2) when more than this share of the rows read is rejected (None: the
+    # max_rejected_row_share var, 0.5).
+    max_rejected_share: float | None = None
     extra_dbt_args: list[str] = field(default_factory=list)
 
 
@@ -85,6 +98,7 @@ def dbt_environment(
     as_of_date: str | None,
     encoding: str = "utf-8",
     marketing: MarketingReport | None = None,
+    max_rejected_share: float | None = None,
 ) -> dict[str, str]:
     """What the dbt project reads from the environment (env vars, not --vars: those force a re-parse)."""
     return {
@@ -95,6 +109,9 @@ def dbt_environment(
         "SALESDW_DATA_DIR": str(workspace.data_dir),
         "SALESDW_TEMP_DIR": str(workspace.temp_dir),
         "SALESDW_AS_OF_DATE": as_of_date or "",
+        # Empty for the default columns (the same value as a plain `dbt build`, so dbt's parse stays warm).
+        "SALESDW_INPUT_SPEC": report.spec.to_env() if report.spec else "",
+        "SALESDW_MAX_REJECTED_ROW_SHARE": "" if max_rejected_share is None else str(max_rejected_share),
     }
 
 
@@ -116,7 +133,8 @@ def run_build(request: BuildRequest, workspace: Workspace, echo: Printer = print
     record = RunRecord.start("build", str(request.raw_path), as_of_date=request.as_of_date)
     try:
         check_as_of_date(request.as_of_date)
-        report = check_raw_input(request.raw_path)
+        spec = load_spec(request.input_spec) if request.input_spec else None
+        report = check_raw_input(request.raw_path, spec)
         marketing = check_marketing_dir(request.marketing_dir) if request.marketing_dir else None
     except InputError as error:
         return _bad_input(workspace, record, error, echo)
@@ -174,6 +192,8 @@ def _no_space(workspace: Workspace, record: RunRecord, error: Exception, echo: P
 
 def _bad_input(workspace: Workspace, record: RunRecord, error: InputError, echo: Printer) -> int:
     echo(f"error: {error}")
+    if error.hint:
+        echo(f"hint: {error.hint}")
     echo(f"The published warehouse ({workspace.published_db}) was not touched.")
     append_run(workspace, record.finish("bad_input", message=str(error)))
     return EXIT_BAD_INPUT
@@ -205,7 +225,8 @@ def _scan_inputs(
 ) -> tuple[InputReport, MarketingReport | None]:
     """One full read of each input (checksums for the run log, a UTF-8 check), then the input as dbt reads
     it: unchanged, or staged as UTF-8 when some file is not (see input_check.stage_as_utf8)."""
-    scans = tuple(scan_file(path) for path in report.files)
+    is_text = report.spec is None or report.spec.format != "parquet"
+    scans = tuple(scan_file(path, text=is_text) for path in report.files)
     marketing_scans = tuple(scan_file(path) for path in marketing.files) if marketing else ()
     record.inputs = describe_scans((*scans, *marketing_scans))
     staged = stage_as_utf8(report, scans, workspace.build_dir / "utf8")
@@ -222,9 +243,27 @@ def _scan_inputs(
                 f"bytes are read as {STRAY_BYTE_ENCODING} from a UTF-8 copy in {workspace.build_dir / 'utf8'}"
                 "; values they make unparseable are rejected"
             )
-    for path in staged.files:
-        check_csv_shape(path, read_header(path), "utf-8")
+    spec = staged.spec
+    if spec is None or spec.format == "csv":
+        delimiter, header = (spec.delimiter or ",", spec.header) if spec else (",", True)
+        for path in staged.files:
+            check_csv_shape(path, read_columns(path, spec), "utf-8", delimiter, header)
     return staged, marketing
+
+
+def _data_cannot_make_a_warehouse(
+    workspace: Workspace, report: InputReport, record: RunRecord, echo: Printer, max_share: float | None
+) -> int:
+    """The staging gate failed: one screen of reasons instead of a test name; exit 2, nothing published."""
+    spec_name = report.spec.name if report.spec else "none (the default columns)"
+    lines = unusable_input_screen(
+        workspace.working_db, workspace.published_db, spec_name, max_share, row_label(report.spec)
+    )
+    for line in lines:
+        echo(line)
+    message = lines[0].removeprefix("error: ")
+    append_run(workspace, record.finish("bad_input", counts=working_counts(workspace), message=message))
+    return EXIT_BAD_INPUT
 
 
 def _locked_build(
@@ -239,7 +278,10 @@ def _locked_build(
     full_refresh = request.full_refresh
     if not full_refresh:
         marketing_files = marketing.files if marketing else ()
-        reason = full_refresh_reason(workspace.published_db, report, request.as_of_date, marketing_files)
+        spec_text = report.spec.to_env() if report.spec else ""
+        reason = full_refresh_reason(
+            workspace.published_db, report, request.as_of_date, marketing_files, spec_text
+        )
         if reason:
             echo(f"note: full refresh: {reason}")
             full_refresh = True
@@ -252,10 +294,18 @@ def _locked_build(
     with runner_session(workspace, record, DuckDBFilePublisher(workspace), report.total_bytes) as session:
         outcome: BuildOutcome = run_dbt(
             dbt_build_args(workspace, replace(request, full_refresh=full_refresh)),
-            dbt_environment(workspace, report, request.as_of_date, marketing=marketing),
+            dbt_environment(
+                workspace,
+                report,
+                request.as_of_date,
+                marketing=marketing,
+                max_rejected_share=request.max_rejected_share,
+            ),
             quiet=not request.verbose,
         )
     echo(format_layers(summarise_layers(outcome.nodes), dbt_wall_seconds(outcome.nodes)))
+    if not session.published and gate_failed(outcome):
+        return _data_cannot_make_a_warehouse(workspace, report, record, echo, request.max_rejected_share)
     if not session.published:
         failed = tuple(node for node in outcome.failed_nodes if node.resource_type != "operation")
         for node in failed:
@@ -299,6 +349,9 @@ def _locked_build(
                 marketing_line = marketing_summary(connection)
                 if marketing_line:
                     echo(marketing_line)
+            load = read_load_rejections(connection, row_label(report.spec))
+            for line in format_short_summary(load) if load else []:
+                echo(line)
             from salesdw.outputs.insights import print_key_insights
 
             print_key_insights(connection, echo)

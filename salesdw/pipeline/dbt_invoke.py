@@ -88,7 +88,9 @@ def run_dbt(args: list[str], env: Mapping[str, str], quiet: bool = True) -> Buil
     """Invokes dbt with the project root as the project and profiles directory."""
     from dbt.cli.main import dbtRunner
 
-    flags = ["--quiet"] if quiet else []
+    # Quiet: nothing of dbt's on the console, not even its failure lines (which name tests: the runner says
+    # what failed in words, from the node results); its log file keeps everything (debug).
+    flags = ["--quiet", "--log-level", "none", "--log-level-file", "debug"] if quiet else []
     command = [*flags, *args, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
     with environment(env):
         try:

@@ -27,11 +27,13 @@ import duckdb
 
 from salesdw.inputs.input_check import InputError, InputReport, check_raw_input
 from salesdw.inputs.marketing_check import marketing_files
+from salesdw.inputs.spec import spec_from_env
 from salesdw.paths import Workspace
 from salesdw.pipeline.dbt_invoke import NodeResult
 from salesdw.pipeline.incremental import full_refresh_reason
 from salesdw.pipeline.locking import BuildLocked, acquire_build_lock
 from salesdw.pipeline.publish import Publisher, PublishError, writer_message
+from salesdw.pipeline.rejections import GATE_TEST, row_label, unusable_input_screen
 from salesdw.pipeline.run_log import (
     RunRecord,
     append_run,
@@ -51,6 +53,8 @@ REFUSED_COMMANDS = {
     ),
 }
 _NOT_PASSED = {"error", "fail", "runtime error", "skipped"}
+# The input spec of a plain dbt build (its YAML text; macros/input_spec.sql reads the same variable).
+SPEC_ENV = "SALESDW_INPUT_SPEC"
 
 Printer = Callable[[str], None]
 
@@ -141,13 +145,18 @@ class BuildSession:
                 self._after_plain_publish()
             self._end("success", f"published {published} ({len(nodes)} nodes passed)", verdict)
             return verdict
-        lines = [f"{node.describe()}" for node in verdict.failed if node.status != "skipped"]
-        self.messages.extend(f"FAILED: {line}" for line in lines)
+        gate = not self.runner_owned and any(node.name == GATE_TEST for node in verdict.failed)
+        if gate:
+            # The data cannot make a warehouse: the runner's one screen of reasons, not a test name.
+            self.messages.extend(self._gate_screen())
+        else:
+            lines = [f"{node.describe()}" for node in verdict.failed if node.status != "skipped"]
+            self.messages.extend(f"FAILED: {line}" for line in lines)
         hint = disk_full_hint(verdict.failed, self.workspace)
         if hint:
             self.messages.append(hint)
         self._end(
-            "failed",
+            "bad_input" if gate else "failed",
             f"not published: {verdict.reason}; the published warehouse {published} is unchanged"
             + (f"; the working copy {self.publisher.working_name} is kept for inspection" if nodes else ""),
             verdict,
@@ -170,6 +179,18 @@ class BuildSession:
             drop_build_export(self.workspace, self.messages.append)
         else:
             refresh_build_export(self.workspace, self.messages.append)
+
+    def _gate_screen(self) -> list[str]:
+        try:
+            spec = spec_from_env(os.environ.get(SPEC_ENV, ""))
+        except InputError:
+            spec = None
+        return unusable_input_screen(
+            self.workspace.working_db,
+            self.workspace.published_db,
+            SPEC_ENV if spec else "none (the default columns)",
+            row_label=row_label(spec),
+        )
 
     def fail(self, status: str, message: str) -> None:
         """The run stops before it could finish (bad input, no room, a writer on the published file)."""
@@ -286,7 +307,9 @@ def _start_plain_session(
             reason = (
                 None
                 if full_refresh
-                else full_refresh_reason(workspace.published_db, report, as_of_date, marketing)
+                else full_refresh_reason(
+                    workspace.published_db, report, as_of_date, marketing, os.environ.get(SPEC_ENV, "")
+                )
             )
         except InputError as error:
             session.fail("bad_input", str(error))
@@ -314,7 +337,7 @@ def check_plain_dbt_input(raw_path: str) -> InputReport:
             f"{raw_path}: a directory; dbt reads SALES_RAW_PATH with read_csv, so give a file or a glob such "
             f"as '{Path(raw_path) / '*.csv'}'"
         )
-    report = check_raw_input(raw_path)
+    report = check_raw_input(raw_path, spec_from_env(os.environ.get(SPEC_ENV, "")))
     if glob.has_magic(raw_path):
         files = tuple(Path(name) for name in sorted(glob.glob(raw_path)) if Path(name).is_file())
     else:
