@@ -75,3 +75,38 @@
     from {{ model }}
     where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
 {% endtest %}
+
+{% macro max_rejected_row_share() -%}
+    {#- The runner's --max-rejected-share (SALESDW_MAX_REJECTED_ROW_SHARE; an environment variable read here,
+        at compile time, not a --vars override, which would force dbt to parse the project again), else the
+        max_rejected_row_share var. -#}
+    {{ return((env_var('SALESDW_MAX_REJECTED_ROW_SHARE', '') or var('max_rejected_row_share')) | float) }}
+{%- endmacro %}
+
+{% test input_makes_a_warehouse(model, validated) %}
+    {#- The staging gate: fails (one row of counts) when the latest load's rows were all rejected, or more
+        than the max_rejected_row_share var of them, or when the warehouse would hold no order at all. Attached to
+        stg_sales, which every warehouse model reads, so `dbt build` skips everything downstream when it
+        fails; the runner turns the failure into a screen of reasons and examples (exit 2). Two narrow
+        scans of stg_sales__validated. -#}
+    with latest_load as (
+
+        select
+            count(*) filter (where load_id = (select max(load_id) from {{ validated }})) as rows_read,
+            count(*) filter (
+                where load_id = (select max(load_id) from {{ validated }}) and row_outcome = 'rejected'
+            ) as rejected_rows,
+            count(*) filter (where row_outcome = 'clean') as clean_rows_in_warehouse
+        from {{ validated }}
+
+    )
+
+    select
+        rows_read,
+        rejected_rows,
+        clean_rows_in_warehouse
+    from latest_load
+    where rejected_rows = rows_read
+        or rejected_rows > {{ max_rejected_row_share() }} * rows_read
+        or clean_rows_in_warehouse = 0
+{% endtest %}

@@ -5,8 +5,16 @@
     {#- Trimmed text. Integer-like ids (1-18 digits, optionally the '.0' pandas writes for float columns)
         lose their leading zeros, so '0012', '12' and '12.0' are one id (as before ids became text);
         anything else (C-1001, e-mail addresses, UUIDs) is kept as trimmed text, case and all, up to the
-        max_id_length var. Null when empty or longer than that. -#}
+        max_id_length var. Null when empty or longer than that.
+        The first branch is only a shortcut, with the same result: a value that is already the canonical
+        text of an integer (what almost every export writes) is returned as it is, found by a cast and
+        its round trip instead of trim() and a regular expression (about half the cost at 10M rows).
+        Such a value is either 1-18 digits without a leading zero (the second branch gives it back
+        unchanged) or a negative or 19-digit number (the third branch keeps it as text): the same text. -#}
     case
+        when cast(try_cast({{ column }} as bigint) as varchar) = {{ column }}
+            {%- if var('max_id_length') | int < 20 %} and length({{ column }}) <= {{ var('max_id_length') }}{% endif %}
+            then {{ column }}
         when regexp_full_match(trim({{ column }}), '[0-9]{1,18}(\.0+)?')
             then cast(cast(split_part(trim({{ column }}), '.', 1) as bigint) as varchar)
         when length(trim({{ column }})) between 1 and {{ var('max_id_length') }}
@@ -17,10 +25,23 @@
 {% macro id_key(canonical_column) -%}
     {#- The key of a canonical id, the same in every build and load: the integer itself for integer ids
         (non-negative), a negative number from the MD5 of the text otherwise, so the two kinds never
-        collide (two text ids share a key with probability ~n^2 / 2^64). -#}
+        collide (two text ids share a key with probability ~n^2 / 2^64). The first branch is a shortcut
+        for canonical integer text (a cast and its round trip; no regular expression), with the result of
+        the second. MD5 costs ~0.7 s per million text ids; integer ids never reach it. -#}
     case
+        when cast(try_cast({{ canonical_column }} as bigint) as varchar) = {{ canonical_column }}
+            and try_cast({{ canonical_column }} as bigint) between 0 and 999999999999999999
+            then try_cast({{ canonical_column }} as bigint)
         when regexp_full_match({{ canonical_column }}, '[0-9]{1,18}')
             then cast({{ canonical_column }} as bigint)
         else -1 - cast(md5_number_lower({{ canonical_column }}) >> 1 as bigint)
     end
+{%- endmacro %}
+
+{% macro order_sort_key(canonical_column) -%}
+    {#- A BIGINT that orders canonical ids: integer ids by their value (what "the highest order id" meant when
+        ids were integers), other ids after a stable MD5-derived number (an arbitrary but fixed order). Not
+        a key: '1e3' and '1000' share one. For tie-breaks only; a try_cast is the whole cost for integer ids
+        (COALESCE computes the MD5 only where the cast fails). -#}
+    coalesce(try_cast({{ canonical_column }} as bigint), -1 - cast(md5_number_lower({{ canonical_column }}) >> 1 as bigint))
 {%- endmacro %}

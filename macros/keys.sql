@@ -1,9 +1,10 @@
 {% macro surrogate_key(column) -%}
     {#- The key of a natural id: the same customer gets the same key in every build, so incremental facts
-        and rebuilt dimensions always join. Staging validates ids as 64-bit integers (1-18 digits), which
-        are stable and unique already, so the key is the id itself; the one place to change if a source
-        ever brings text ids. (An md5 hash of the id cost 5 s per 10M orders and bought nothing.) -#}
-    cast({{ column }} as bigint)
+        and rebuilt dimensions always join. Ids are text (macros/ids.sql, canonical_id); the key is
+        id_key() of the canonical id: the integer itself for integer ids (so every key of a warehouse with
+        integer ids is what it was when ids were integers), a negative MD5-derived number for other ids.
+        The one place the star schema takes its keys from. -#}
+    {{ id_key(column) }}
 {%- endmacro %}
 
 {% macro date_key(column) -%}

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "status": "salesdw.commands.status",
     "export": "salesdw.commands.export",
     "report": "salesdw.commands.report",
+    "inspect": "salesdw.commands.inspect",
 }
 
 

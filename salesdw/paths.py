@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_RAW_PATH = PROJECT_ROOT / "data" / "sample" / "sales_2021.csv"
+DEFAULT_RAW_PATH = PROJECT_ROOT / "data" / "sample" / "sales.csv"
+# The bundled sample's marketing files: read when the runner builds the bundled sample (no raw path given).
+DEFAULT_MARKETING_DIR = PROJECT_ROOT / "data" / "sample" / "marketing"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_EXPORT_DIR = PROJECT_ROOT / "exports"
 DEFAULT_REPORT_PATH = PROJECT_ROOT / "reports" / "analysis.html"

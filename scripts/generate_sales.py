@@ -1,6 +1,7 @@
 """Generate the deterministic sample sales CSV (thin wrapper around ``salesdw.sample.generate.main``).
 
-Example: ``python scripts/generate_sales.py --orders 40000 --seed 42 --out data/sample/sales_2021.csv``
+The bundled sample: ``python scripts/generate_sales.py --orders 40000 --seed 42 --out data/sample/sales.csv
+--marketing-dir data/sample/marketing`` (the defaults: two years, 2021-01-01..2022-12-31).
 """
 
 from __future__ import annotations

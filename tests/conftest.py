@@ -50,8 +50,22 @@ def _shared_dbt_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
 
 @pytest.fixture(scope="session")
 def bad_rows_build(tmp_path_factory: pytest.TempPathFactory) -> BuildRun:
-    """The warehouse built from the fixture holding every kind of bad row."""
-    return build_warehouse(FIXTURES / "bad_rows.csv", tmp_path_factory.mktemp("bad_rows"))
+    """The warehouse built from the fixture holding every kind of bad row (most of its rows, by design: the
+    staging gate's limit is raised)."""
+    return build_warehouse(
+        FIXTURES / "bad_rows.csv", tmp_path_factory.mktemp("bad_rows"), max_rejected_share=0.9
+    )
+
+
+@pytest.fixture(scope="session")
+def marketing_build(tmp_path_factory: pytest.TempPathFactory) -> BuildRun:
+    """The hand-written marketing fixture (tests/fixtures/marketing/attribution) and its warehouse."""
+    folder = FIXTURES / "marketing" / "attribution"
+    run = build_warehouse(
+        folder / "sales.csv", tmp_path_factory.mktemp("marketing") / "data", marketing_dir=folder
+    )
+    assert run.exit_code == 0, run.output
+    return run
 
 
 @pytest.fixture(scope="session")

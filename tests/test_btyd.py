@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesdw.clv import btyd
+from salesdw.clv import btyd, fitting
 
 CDNOW = Path(__file__).parent / "fixtures" / "cdnow" / "CDNOW_sample.txt"
 CAL_END = "1997-09-30"
@@ -396,7 +396,7 @@ def test_optimiser_failure_is_reported(cdnow: pd.DataFrame, monkeypatch: pytest.
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(btyd, "minimize", broken)
+    monkeypatch.setattr(fitting, "minimize", broken)
     f = btyd.fit_bgnbd(cdnow["frequency"], cdnow["recency"], cdnow["T"])
     assert (f.converged, f.message) == (False, "fit failed: RuntimeError: boom")
     g = btyd.fit_gamma_gamma(cdnow["frequency"], cdnow["monetary_value"])

@@ -125,8 +125,8 @@ def test_rfm_and_churn_scores_match_pandas(random_build: Build) -> None:
 
     actual = (
         run.query(
-            "select customer_id, recency_days, r_score, f_score, m_score, rfm_cell, churn_risk_score "
-            "from customer_ltv"
+            "select customer_id::bigint as customer_id, recency_days, r_score, f_score, m_score, rfm_cell, "
+            "churn_risk_score from customer_ltv"
         )
         .set_index("customer_id")
         .loc[customers.index]

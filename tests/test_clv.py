@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,7 +158,7 @@ def _fit_rows(run: BuildRun) -> pd.DataFrame:
 def test_purchase_history_matches_pandas(clv_build: ClvBuild) -> None:
     expected = pandas_history(clv_build.orders)
     actual = clv_build.run.query(
-        "select customer_id, purchase_days, frequency, recency_weeks, age_weeks, "
+        "select customer_id::bigint as customer_id, purchase_days, frequency, recency_weeks, age_weeks, "
         "repeat_purchase_value_mean::double as monetary, first_purchase_date, as_of_date "
         "from int_customer_purchase_history"
     ).set_index("customer_id")
@@ -178,10 +179,33 @@ def test_fit_row_equals_the_module_on_the_pandas_summary(clv_build: ClvBuild) ->
     gamma_gamma = btyd.fit_gamma_gamma(summary["frequency"], summary["monetary"].fillna(0))
     assert bgnbd.converged and gamma_gamma.converged
     rows = _fit_rows(clv_build.run)
-    assert sorted(rows.index) == ["bg_nbd", "gamma_gamma"]
-    bg, gg = rows.loc["bg_nbd"], rows.loc["gamma_gamma"]
+    # BG/NBD (the default clv_model) converged on few histories, so Pareto/NBD was fitted to compare.
+    assert sorted(rows.index) == ["bg_nbd", "gamma_gamma", "pareto_nbd"]
+    assert rows["model_role"].to_dict() == {
+        "bg_nbd": "purchases",
+        "gamma_gamma": "spend",
+        "pareto_nbd": "comparison",
+    }
+    bg, gg, pnbd = rows.loc["bg_nbd"], rows.loc["gamma_gamma"], rows.loc["pareto_nbd"]
     for name in ("r", "alpha", "a", "b", "log_likelihood"):
         assert bg[name] == pytest.approx(getattr(bgnbd, name), rel=1e-6), name
+    # The comparison fit starts from BG/NBD's estimates: the same fit as the module's from that start.
+    pareto = btyd.fit_pareto_nbd(
+        summary["frequency"],
+        summary["recency_weeks"],
+        summary["age_weeks"],
+        initial=clv.translate_start(bgnbd, "pareto_nbd"),
+    )
+    assert bool(pnbd["converged"]) == pareto.converged and pnbd["message"] == pareto.message
+    for name in ("r", "alpha", "s", "beta", "log_likelihood"):
+        assert pnbd[name] == pytest.approx(getattr(pareto, name), rel=1e-6), name
+    if pareto.converged:
+        better = "bg_nbd" if bgnbd.log_likelihood > pareto.log_likelihood else "pareto_nbd"
+        assert set(rows["better_fitting_model"]) == {better}
+        assert rows["model_comparison"].iloc[0].startswith(f"{better} fits better than")
+    else:  # BG/NBD data: dropout only right after purchases, which Pareto/NBD fits by s, beta running off
+        assert pnbd["message"].startswith("not identified") and rows["better_fitting_model"].isna().all()
+        assert set(rows["model_comparison"]) == {"not compared: pareto_nbd did not converge"}
     for name in ("p", "q", "gamma", "log_likelihood"):
         assert gg[name] == pytest.approx(getattr(gamma_gamma, name), rel=1e-6), name
     assert (bg["n_customers"], bg["n_repeat_buyers"]) == (bgnbd.n_customers, bgnbd.n_repeat_buyers)
@@ -195,6 +219,68 @@ def test_fit_row_equals_the_module_on_the_pandas_summary(clv_build: ClvBuild) ->
     assert clv_build.results[WARN_TEST]["status"] == "pass"
 
 
+def natural_covariance(fun: Any, estimates: np.ndarray, step: float = 1e-4) -> np.ndarray:
+    """Inverse of the Hessian of -fun in the natural parameters, by central second differences with
+    relative steps: independent of the module's observed information (log-parameters, gradient-based)."""
+    k = estimates.size
+    h = step * estimates
+    hess = np.empty((k, k))
+    for i in range(k):
+        for j in range(k):
+            ei, ej = np.eye(k)[i] * h[i], np.eye(k)[j] * h[j]
+            hess[i, j] = -(
+                fun(estimates + ei + ej)
+                - fun(estimates + ei - ej)
+                - fun(estimates - ei + ej)
+                + fun(estimates - ei - ej)
+            ) / (4 * h[i] * h[j])
+    return np.linalg.inv(hess)
+
+
+def test_standard_errors_and_intervals_come_from_the_observed_information(clv_build: ClvBuild) -> None:
+    summary = pandas_history(clv_build.orders)
+    x, t_x, age = (summary[c].to_numpy(float) for c in ("frequency", "recency_weeks", "age_weeks"))
+    m = summary["monetary"].fillna(0).to_numpy(float)
+    rows = _fit_rows(clv_build.run)
+    checks = {
+        "bg_nbd": (
+            ("r", "alpha", "a", "b"),
+            lambda v: btyd.bgnbd_log_likelihood(btyd.BgNbdParams(*v), x, t_x, age).sum(),
+        ),
+        "pareto_nbd": (
+            ("r", "alpha", "s", "beta"),
+            lambda v: btyd.pareto_nbd_log_likelihood(btyd.ParetoNbdParams(*v), x, t_x, age).sum(),
+        ),
+        "gamma_gamma": (
+            ("p", "q", "gamma"),
+            lambda v: btyd.gamma_gamma_log_likelihood(btyd.GammaGammaParams(*v), x[x > 0], m[x > 0]).sum(),
+        ),
+    }
+    for model, (names, loglik) in checks.items():
+        row = rows.loc[model]
+        if not row["converged"]:  # no uncertainty without convergence (Pareto/NBD on this BG/NBD data)
+            assert row[[f"{name}_std_error" for name in names]].isna().all() and model == "pareto_nbd"
+            continue
+        estimates = np.array([row[name] for name in names], dtype=float)
+        cov = natural_covariance(loglik, estimates)
+        for i, name in enumerate(names):
+            se = float(np.sqrt(cov[i, i]))
+            assert row[f"{name}_std_error"] == pytest.approx(se, rel=2e-3), (model, name)
+            # 95% interval symmetric on the log scale: exp(log theta -+ 1.96 se / theta)
+            lower, upper = row[name] * np.exp(np.array([-1.959964, 1.959964]) * se / row[name])
+            assert (row[f"{name}_lower_95"], row[f"{name}_upper_95"]) == (
+                pytest.approx(lower, rel=2e-3),
+                pytest.approx(upper, rel=2e-3),
+            ), (model, name)
+            for j in range(i, len(names)):  # covariance of the logs = covariance / (theta_i theta_j)
+                expected = cov[i, j] / (estimates[i] * estimates[j])
+                assert row[f"log_covariance_{i + 1}{j + 1}"] == pytest.approx(expected, rel=5e-3, abs=1e-9)
+        others = [
+            c for c in rows.columns if c.endswith("_std_error") and c.split("_std_error")[0] not in names
+        ]
+        assert row[others].isna().all(), model
+
+
 def test_scores_equal_the_module_functions(clv_build: ClvBuild) -> None:
     summary = pandas_history(clv_build.orders)
     rows = _fit_rows(clv_build.run)
@@ -204,8 +290,8 @@ def test_scores_equal_the_module_functions(clv_build: ClvBuild) -> None:
     m = summary["monetary"].fillna(0)
     actual = (
         clv_build.run.query(
-            "select customer_id, p_alive, expected_purchases_30d, expected_purchases_90d, "
-            "expected_purchases_365d, expected_average_order_value::double as aov, "
+            "select customer_id::bigint as customer_id, p_alive, expected_purchases_30d, "
+            "expected_purchases_90d, expected_purchases_365d, expected_average_order_value::double as aov, "
             "predicted_clv::double as clv, ltv_basis from customer_clv"
         )
         .set_index("customer_id")
@@ -221,10 +307,94 @@ def test_scores_equal_the_module_functions(clv_build: ClvBuild) -> None:
     assert (actual["ltv_basis"] == "predicted_clv").all()
 
 
+def _log_covariance(row: pd.Series, k: int) -> np.ndarray:
+    cov = np.empty((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            cov[i, j] = cov[j, i] = row[f"log_covariance_{i + 1}{j + 1}"]
+    return cov
+
+
+def _delta_log_se(fun: Any, estimates: np.ndarray, log_cov: np.ndarray) -> np.ndarray:
+    """Delta method in the natural parameters (central differences, relative steps), independent of the
+    module's forward differences in the log-parameters: se of log f = sqrt(g' C g) / f."""
+    cov = log_cov * np.outer(estimates, estimates)
+    base = fun(estimates)
+    grads = []
+    for i in range(estimates.size):
+        h = np.eye(estimates.size)[i] * estimates[i] * 1e-5
+        grads.append((fun(estimates + h) - fun(estimates - h)) / (2 * h[i]))
+    g = np.array(grads)
+    return np.sqrt(np.einsum("in,ij,jn->n", g, cov, g)) / base
+
+
+def test_churn_and_80_percent_intervals_per_customer(clv_build: ClvBuild) -> None:
+    summary = pandas_history(clv_build.orders)
+    x, t_x, age = (summary[c].to_numpy(float) for c in ("frequency", "recency_weeks", "age_weeks"))
+    m = summary["monetary"].fillna(0).to_numpy(float)
+    rows = _fit_rows(clv_build.run)
+    bg_row, gg_row = rows.loc["bg_nbd"], rows.loc["gamma_gamma"]
+    r, alpha, a, b = (float(bg_row[k]) for k in ("r", "alpha", "a", "b"))
+    actual = (
+        clv_build.run.query(
+            "select customer_id, p_no_purchase_30d, p_no_purchase_90d, expected_purchases_90d, "
+            "expected_purchases_90d_lower_80, expected_purchases_90d_upper_80, predicted_clv::double as clv, "
+            "predicted_clv_lower_80::double as clv_lower, predicted_clv_upper_80::double as clv_upper, "
+            "clv_null_reason from customer_clv"
+        )
+        .set_index("customer_id")
+        .loc[summary.index]
+    )
+    # P(no purchase in t) written out: 1 - P(alive) + P(alive) ((alpha + T) / (alpha + T + t))^(r + x)
+    odds = np.where(x > 0, a / (b + x - 1) * ((alpha + age) / (alpha + t_x)) ** (r + x), 0.0)
+    p_alive = 1 / (1 + odds)
+    for days in (30, 90):
+        t = days / 7
+        expected = 1 - p_alive + p_alive * ((alpha + age) / (alpha + age + t)) ** (r + x)
+        np.testing.assert_allclose(actual[f"p_no_purchase_{days}d"], expected, rtol=1e-9)
+    assert (actual["p_no_purchase_90d"] <= actual["p_no_purchase_30d"]).all()
+
+    z80 = 1.2815515655446004
+    bg_est = np.array([r, alpha, a, b])
+    bg_cov = _log_covariance(bg_row, 4)
+
+    def expected_90d(v: np.ndarray) -> np.ndarray:
+        return btyd.bgnbd_conditional_expected_purchases(btyd.BgNbdParams(*v), 90 / 7, x, t_x, age)
+
+    se = _delta_log_se(expected_90d, bg_est, bg_cov)
+    e90 = expected_90d(bg_est)
+    np.testing.assert_allclose(actual["expected_purchases_90d_lower_80"], e90 * np.exp(-z80 * se), rtol=2e-4)
+    np.testing.assert_allclose(actual["expected_purchases_90d_upper_80"], e90 * np.exp(z80 * se), rtol=2e-4)
+
+    def discounted(v: np.ndarray) -> np.ndarray:
+        return btyd.bgnbd_discounted_expected_purchases(btyd.BgNbdParams(*v), x, t_x, age)
+
+    gg_est = np.array([float(gg_row[k]) for k in ("p", "q", "gamma")])
+
+    def spend(v: np.ndarray) -> np.ndarray:
+        return btyd.gamma_gamma_expected_spend(btyd.GammaGammaParams(*v), x, m)
+
+    se_clv = np.hypot(
+        _delta_log_se(discounted, bg_est, bg_cov), _delta_log_se(spend, gg_est, _log_covariance(gg_row, 3))
+    )
+    clv = discounted(bg_est) * spend(gg_est)
+    np.testing.assert_allclose(actual["clv_lower"], clv * np.exp(-z80 * se_clv), rtol=2e-4, atol=0.011)
+    np.testing.assert_allclose(actual["clv_upper"], clv * np.exp(z80 * se_clv), rtol=2e-4, atol=0.011)
+    assert (actual["clv_lower"] <= actual["clv"]).all() and (actual["clv"] <= actual["clv_upper"]).all()
+    assert actual["clv_null_reason"].isna().all()
+    # The business mart carries the churn figures.
+    ltv = clv_build.run.query(
+        "select customer_id, p_no_purchase_30d, p_no_purchase_90d from customer_ltv"
+    ).set_index("customer_id")
+    pd.testing.assert_frame_equal(
+        ltv.loc[summary.index], actual[["p_no_purchase_30d", "p_no_purchase_90d"]], check_names=False
+    )
+
+
 def test_business_layer_ranks_by_predicted_clv(clv_build: ClvBuild) -> None:
     ltv = clv_build.run.query(
-        "select customer_id, p_alive, predicted_clv::double as clv, ltv_basis, ltv_percentile, "
-        "historical_ltv_percentile, monetary_total::double as revenue from customer_ltv"
+        "select customer_id::bigint as customer_id, p_alive, predicted_clv::double as clv, ltv_basis, "
+        "ltv_percentile, historical_ltv_percentile, monetary_total::double as revenue from customer_ltv"
     ).set_index("customer_id")
     assert (ltv["ltv_basis"] == "predicted_clv").all()
     # Share of customers with a strictly lower predicted CLV (cents, as stored).
@@ -234,7 +404,8 @@ def test_business_layer_ranks_by_predicted_clv(clv_build: ClvBuild) -> None:
     np.testing.assert_allclose(ltv["historical_ltv_percentile"], historical, atol=1e-12)
 
     segments = clv_build.run.query(
-        "select customer_id, segment, is_at_risk, is_lost, is_new, is_high_value from customer_segments"
+        "select customer_id::bigint as customer_id, segment, is_at_risk, is_lost, is_new, is_high_value "
+        "from customer_segments"
     ).set_index("customer_id")
     low = ltv.index[ltv["p_alive"] < 0.30]
     assert len(low) > 0, "the fixture should have customers with a low P(alive)"
@@ -269,11 +440,11 @@ def test_too_few_repeat_buyers_falls_back_and_warns(sparse_build: ClvBuild) -> N
 
 
 def test_unidentified_fit_falls_back_on_random_orders(random_build: tuple[BuildRun, pd.DataFrame]) -> None:
-    """Uniformly random orders have no dropout: BG/NBD runs to the parameter bound and says so."""
+    """Uniformly random orders have no dropout and no heterogeneity: BG/NBD is not identified and says so."""
     run, _ = random_build
     rows = _fit_rows(run)
     assert not rows.loc["bg_nbd", "converged"]
-    assert "optimisation bound" in rows.loc["bg_nbd", "message"]
+    assert rows.loc["bg_nbd", "message"].startswith("not identified: the data do not pin down")
     assert set(rows["ltv_basis"]) == {"historical_revenue"}
     assert run.query("select count(p_alive) as n from customer_ltv")["n"].iloc[0] == 0
 
@@ -293,11 +464,11 @@ def test_score_table_is_null_without_usable_fits() -> None:
             "customers": np.array([7, 1]),
         }
     )
-    empty = clv.score_table(history, clv.FittedModels(None, None, 12, 0.01))
+    empty = clv.score_table(history, clv.FittedModels("bg_nbd", None, None, None, 12, 0.01))
     assert list(empty.columns) == list(clv.SCORE_COLUMNS)
     assert empty.drop(columns=["frequency", "recency_weeks", "age_weeks", "customers"]).isna().all().all()
     assert empty["customers"].tolist() == [7, 1]
-    bg_only = clv.score_table(history, clv.FittedModels(SIM_BGNBD, None, 12, 0.01))
+    bg_only = clv.score_table(history, clv.FittedModels("bg_nbd", SIM_BGNBD, None, None, 12, 0.01))
     assert bg_only["p_alive"].notna().all() and bg_only["discounted_expected_purchases"].notna().all()
     # predicted CLV = discounted expected purchases x the Gamma-Gamma expected order value (customer_clv)
     x, t_x, age, m = history.frequency, history.recency, history.age, np.array([0.0, 40.0])
@@ -324,7 +495,8 @@ def test_fits_on_grouped_histories_equal_fits_on_customers(clv_build: ClvBuild) 
         .rename(columns={"monetary": "repeat_purchase_value_mean", "size": "customers"})
     )
     assert len(history) < len(summary)
-    bgnbd, gamma_gamma = clv.fit_models(history, spend, clv.ClvSettings())
+    fits = clv.fit_models(history, spend, clv.ClvSettings())
+    bgnbd, gamma_gamma = fits.purchases["bg_nbd"], fits.spend
     expected_bg = btyd.fit_bgnbd(summary["frequency"], summary["recency_weeks"], summary["age_weeks"])
     expected_gg = btyd.fit_gamma_gamma(summary["frequency"], summary["monetary"])
     for name in ("r", "alpha", "a", "b", "log_likelihood", "n_customers", "n_repeat_buyers", "n_unique"):
@@ -348,3 +520,123 @@ def test_weighted_fit_reports_customers_and_rejects_bad_weights() -> None:
     assert not bad.converged and bad.message.startswith("invalid input: weights")
     spend = btyd.fit_gamma_gamma(x, np.array([0.0, 10.0, -5.0]), weights=np.array([4, 6, 2]))
     assert spend.n == 6 and "excluded 2 repeat buyers with monetary_value <= 0" in spend.message
+
+
+def pandas_backtest_histories(orders: pd.DataFrame, holdout_share: float = 0.25) -> tuple[pd.DataFrame, int]:
+    """The backtest's calibration/holdout split written independently of the SQL: the holdout is the last
+    quarter (rounded half up) of the days from the first order to the last."""
+    first, as_of = orders["order_date"].min(), orders["order_date"].max()
+    holdout_days = math.floor((as_of - first).days * holdout_share + 0.5)
+    cut = as_of - pd.Timedelta(days=holdout_days)
+    daily = orders[["customer_id", "order_date"]].drop_duplicates()
+    start = daily.groupby("customer_id")["order_date"].min()
+    daily = daily[daily["customer_id"].map(start) <= cut]
+    calibration = daily[daily["order_date"] <= cut].groupby("customer_id")["order_date"]
+    frame = pd.DataFrame(
+        {
+            "frequency": calibration.size() - 1,
+            "recency_weeks": (calibration.max() - calibration.min()).dt.days / 7,
+            "age_weeks": (cut - calibration.min()).dt.days / 7,
+        }
+    )
+    holdout = daily[daily["order_date"] > cut].groupby("customer_id").size()
+    frame["holdout_purchases"] = holdout.reindex(frame.index, fill_value=0)
+    return frame, holdout_days
+
+
+def test_backtest_equals_an_independent_holdout_computation(clv_build: ClvBuild) -> None:
+    expected, holdout_days = pandas_backtest_histories(clv_build.orders)
+    period = clv_build.run.query("select * from int_clv_backtest_period").iloc[0]
+    assert (int(period["holdout_days"]), float(period["sample_share"]), bool(period["is_long_enough"])) == (
+        holdout_days,
+        1.0,
+        True,
+    )
+    histories = clv_build.run.query(
+        "select customer_id, histories.* exclude (customer_key) from int_clv_backtest_histories as histories "
+        "inner join dim_customer using (customer_key)"
+    ).set_index("customer_id")
+    assert sorted(histories.index) == sorted(expected.index)
+    histories = histories.loc[expected.index]
+    assert (histories["frequency"].to_numpy() == expected["frequency"].to_numpy()).all()
+    assert (histories["holdout_purchases"].to_numpy() == expected["holdout_purchases"].to_numpy()).all()
+    np.testing.assert_allclose(histories["recency_weeks"], expected["recency_weeks"], rtol=1e-12)
+    np.testing.assert_allclose(histories["age_weeks"], expected["age_weeks"], rtol=1e-12)
+
+    x, t_x, age = (expected[c].to_numpy(float) for c in ("frequency", "recency_weeks", "age_weeks"))
+    fit = btyd.fit_bgnbd(x, t_x, age)
+    weeks = holdout_days / 7
+    frame = expected.assign(
+        model=btyd.bgnbd_conditional_expected_purchases(fit, weeks, x, t_x, age),
+        naive=np.where(age > 0, x / np.where(age > 0, age, 1) * weeks, 0.0),
+        group=np.minimum(x, 7).astype(int).astype(str),
+    )
+    frame.loc[frame["group"] == "7", "group"] = "7+"
+    frame["model_error"] = (frame["holdout_purchases"] - frame["model"]).abs()
+    frame["naive_error"] = (frame["holdout_purchases"] - frame["naive"]).abs()
+    by_group = frame.groupby("group").agg(
+        customers=("model", "size"),
+        actual=("holdout_purchases", "sum"),
+        model=("model", "sum"),
+        naive=("naive", "sum"),
+        mae=("model_error", "mean"),
+        naive_mae=("naive_error", "mean"),
+    )
+    by_group.loc["all"] = [
+        len(frame),
+        frame["holdout_purchases"].sum(),
+        frame["model"].sum(),
+        frame["naive"].sum(),
+        frame["model_error"].mean(),
+        frame["naive_error"].mean(),
+    ]
+    table = clv_build.run.query("select * from clv_backtest order by group_order").set_index(
+        "frequency_group"
+    )
+    assert set(table["backtest_status"]) == {"complete"} and set(table["model_name"]) == {"bg_nbd"}
+    table = table.loc[by_group.index]
+    assert (table["customers"].to_numpy() == by_group["customers"].to_numpy()).all()
+    np.testing.assert_array_equal(table["actual_purchases"], by_group["actual"])
+    np.testing.assert_allclose(table["expected_purchases"], by_group["model"], rtol=1e-5)
+    np.testing.assert_allclose(table["naive_purchases"], by_group["naive"], rtol=1e-12)
+    np.testing.assert_allclose(table["mae"], by_group["mae"], rtol=1e-5)
+    np.testing.assert_allclose(table["naive_mae"], by_group["naive_mae"], rtol=1e-12)
+    total = table.loc["all"]
+    assert total["error_pct"] == pytest.approx(
+        100 * (total["expected_purchases"] / total["actual_purchases"] - 1)
+    )
+    assert bool(total["model_beats_naive"]) == (total["mae"] < total["naive_mae"])
+
+    insight = clv_build.run.query("select * from business_insights where insight_key = 'clv_backtest'").iloc[
+        0
+    ]
+    assert insight["severity"] == ("info" if total["model_beats_naive"] else "warning")
+    assert insight["metric_value"] == pytest.approx(total["mae"]) and insight[
+        "secondary_value"
+    ] == pytest.approx(total["naive_mae"])
+    assert f"{total['mae']:.3f} vs {total['naive_mae']:.3f}" in insight["headline"]
+
+
+def test_notebook_draws_the_clv_checks(clv_build: ClvBuild, tmp_path: Path) -> None:
+    """Section 8 of the analysis notebook on a warehouse whose fit converged: the backtest chart, the
+    frequency/recency heatmaps and the churn-by-segment chart are drawn (tests/test_notebook.py renders the
+    report on a warehouse without a usable fit, where the heatmaps say why they are skipped)."""
+    from salesdw.outputs.report import execute_notebook
+
+    notebook = execute_notebook(
+        clv_build.run.workspace.data_dir, extra_env={"SALESDW_FIGURE_DIR": str(tmp_path)}
+    )
+    errors = [
+        out
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.output_type == "error"
+    ]
+    assert errors == []
+    for name in ("clv_backtest", "clv_frequency_recency", "clv_churn_by_segment"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000, name
+    text = "".join(out.get("text", "") for cell in notebook.cells for out in cell.get("outputs", []))
+    # Only the marketing section (no marketing files in this fixture) may be skipped.
+    skipped = [line for line in text.splitlines() if "skipped" in line]
+    assert "Model comparison:" in text and all("marketing" in line for line in skipped), skipped

@@ -33,4 +33,6 @@ def test_clv_validation_doc_is_current() -> None:
             raise AssertionError(f"docs/clv_validation.md is stale ({error}): run {script.COMMAND}") from None
     # The published CDNOW figures: 1,882 actual and ~1,653 expected holdout purchases.
     assert "**1,882** | **1,653.4**" in text
-    assert "r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, log-likelihood = -9,582.4" in text
+    assert "r = 0.243 (95%: 0.219-0.268), alpha = 4.414 (95%: 3.731-5.221), a = 0.793" in text
+    assert "b = 2.426 (95%: 1.372-4.289), log-likelihood = -9,582.4" in text
+    assert "r = 0.553 (95%: 0.467-0.655), alpha = 10.578" in text and "log-likelihood = -9,595.0" in text

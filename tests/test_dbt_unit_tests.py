@@ -29,6 +29,7 @@ def _dbt_test_on_a_copy(
 ) -> BuildOutcome:
     """`dbt test --select SELECT` against a copy of the built warehouse, after running `breakage` (SQL) on it.
     (Unit tests read their parents' column types from a built database, so they need one too.)"""
+    # `dbt test` reads the published warehouse of SALESDW_DATA_DIR (read-only): a copy, broken on purpose.
     database = tmp_path / "warehouse.duckdb"
     shutil.copyfile(run.workspace.published_db, database)
     if breakage:
@@ -45,7 +46,7 @@ def _dbt_test_on_a_copy(
             str(tmp_path / "logs"),
         ],
         {
-            "SALESDW_DB_PATH": str(database),
+            "SALESDW_DATA_DIR": str(tmp_path),
             "SALES_RAW_PATH": str(run.workspace.data_dir.parent / "orders.csv"),
             **(env or {}),
         },

@@ -16,6 +16,8 @@ from salesdw.outputs.export import (
     BUILD_EXPORT_NAME,
     CAMPAIGN_TARGETS_COLUMNS,
     CAMPAIGN_TARGETS_OPTIONAL_COLUMNS,
+    CHANNEL_PERFORMANCE,
+    ORDER_ATTRIBUTION,
     drop_build_export,
     refresh_build_export,
 )
@@ -50,7 +52,12 @@ def keys(frame: pd.DataFrame) -> set[tuple[str, str]]:
 
 
 def expected_header(targets: pd.DataFrame) -> list[str]:
-    optional = [name for name in CAMPAIGN_TARGETS_OPTIONAL_COLUMNS if name in targets.columns]
+    # Optional columns the table has and (for the marketing channels) that hold a value.
+    optional = [
+        name
+        for name in CAMPAIGN_TARGETS_OPTIONAL_COLUMNS
+        if name in targets.columns and (name in {"p_alive", "predicted_clv"} or targets[name].notna().any())
+    ]
     return [*CAMPAIGN_TARGETS_COLUMNS[:-1], *optional, CAMPAIGN_TARGETS_COLUMNS[-1]]
 
 
@@ -276,3 +283,73 @@ def test_default_export_dir_is_the_projects_only_for_the_default_workspace(
     monkeypatch.delenv("SALESDW_DATA_DIR", raising=False)
     assert Workspace.from_env().export_dir == DEFAULT_EXPORT_DIR
     assert Workspace(tmp_path).export_dir == tmp_path / "exports"
+
+
+def test_channel_performance_export_matches_the_table(
+    marketing_build: BuildRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "weekly.csv"
+    argv = ["--data-dir", str(marketing_build.workspace.data_dir), "export", "channel_performance"]
+    assert (
+        main([*argv, "--out", str(out), "--grain", "WEEK", "--channel", "Google_Ads", "--from", "2022-03-01"])
+        == 0
+    )
+    expected = marketing_build.query(
+        "select period_start_date, campaign_id, spend, roas_linear from channel_performance "
+        "where time_grain = 'week' and channel = 'google_ads' and period_start_date >= date '2022-03-01' "
+        "order by period_start_date, campaign_id"
+    )
+    exported = read_export(out)
+    assert list(exported.columns) == list(CHANNEL_PERFORMANCE.columns)
+    assert len(exported) == len(expected) > 2
+    assert f"exported {len(expected):,} rows" in capsys.readouterr().out
+    assert list(exported["campaign_id"]) == list(expected["campaign_id"])
+    assert [Decimal(value) for value in exported["spend"]] == [Decimal(f"{v:.2f}") for v in expected["spend"]]
+    # A zero denominator stays empty (null), never inf or an error.
+    assert "" in set(read_export(out)["roas_linear"]) or expected["roas_linear"].notna().all()
+
+
+def test_order_attribution_export_sums_to_revenue(marketing_build: BuildRun, tmp_path: Path) -> None:
+    out = tmp_path / "credits.csv"
+    argv = ["--data-dir", str(marketing_build.workspace.data_dir), "export", "order_attribution"]
+    assert main([*argv, "--out", str(out), "--model", "position_based"]) == 0
+    exported = read_export(out)
+    assert list(exported.columns) == list(ORDER_ATTRIBUTION.columns)
+    assert set(exported["attribution_model"]) == {"position_based"}
+    revenue = marketing_build.query("select cast(sum(amount) as varchar) as total from fact_sales").total[0]
+    assert sum(Decimal(value) for value in exported["credit_amount"]) == Decimal(revenue)
+    keys = list(zip(exported["order_date"], exported["order_id"].astype(int), strict=True))
+    assert keys == sorted(keys)  # sorted by order date, then order
+
+
+def test_a_filter_of_another_table_is_one_line(
+    marketing_build: BuildRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--data-dir", str(marketing_build.workspace.data_dir), "export", "channel_performance"]
+    assert main([*argv, "--out", str(tmp_path / "x.csv"), "--priority", "High"]) == 2
+    error = capsys.readouterr().err
+    assert error == (
+        "error: --priority does not apply to channel_performance "
+        "(its filters: --grain, --channel, --campaign, --from, --to)\n"
+    )
+    assert main([*argv, "--out", str(tmp_path / "x.csv"), "--from", "2022-13-01"]) == 2
+    assert "--from '2022-13-01': not a date in the form YYYY-MM-DD" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_campaign_targets_carry_the_channels_only_with_marketing_data(
+    marketing_build: BuildRun, warehouse: BuildRun, tmp_path: Path
+) -> None:
+    with_marketing, without = tmp_path / "with.csv", tmp_path / "without.csv"
+    assert export(marketing_build, with_marketing) == 0
+    assert export(warehouse, without) == 0
+    header = read_export(with_marketing).columns
+    assert list(header[-3:]) == ["acquisition_channel", "last_touch_channel", "target_reason"]
+    assert "acquisition_channel" not in read_export(without).columns
+    targets = marketing_build.query(
+        "select cast(customer_id as varchar) as customer_id, acquisition_channel from campaign_targets"
+    )
+    exported = read_export(with_marketing)
+    assert dict(zip(exported["customer_id"], exported["acquisition_channel"], strict=False)) == dict(
+        zip(targets["customer_id"], targets["acquisition_channel"], strict=False)
+    )

@@ -13,8 +13,12 @@ import pytest
 from salesdw.sample import generate as gen
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "data" / "sample" / "sales_2021.csv"
+SAMPLE = REPO / "data" / "sample" / "sales.csv"
 HEADER_LINE = "Unnamed: 0,Date,Customer ID,Order ID,Sales"
+REGENERATE = (
+    "python scripts/generate_sales.py --orders 40000 --seed 42 --out data/sample/sales.csv "
+    "--marketing-dir data/sample/marketing"
+)
 
 
 def sha256(path: Path) -> str:
@@ -23,7 +27,7 @@ def sha256(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def default_40k(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("gen") / "sales_2021.csv"
+    path = tmp_path_factory.mktemp("gen") / "sales.csv"
     result = gen.write_sales_csv(path, 40_000, seed=42)
     assert result.rows == 40_000
     assert result.paths == [path]
@@ -39,11 +43,8 @@ def test_committed_sample_matches_fresh_generation(default_40k: Path) -> None:
     """The committed sample is what the generator makes, compared by value: its bytes also depend on numpy's
     random streams and distribution algorithms, which numpy may change between versions. (The sample's exact
     figures are pinned by tests/test_readme.py against the README.)"""
-    assert SAMPLE.exists(), "regenerate: python scripts/generate_sales.py --out data/sample/sales_2021.csv"
-    regenerate = (
-        "data/sample/sales_2021.csv drifted from the generator; regenerate it with "
-        "python scripts/generate_sales.py --orders 40000 --seed 42 --out data/sample/sales_2021.csv"
-    )
+    assert SAMPLE.exists(), f"regenerate: {REGENERATE}"
+    regenerate = f"data/sample/sales.csv drifted from the generator; regenerate it with {REGENERATE}"
     if SAMPLE.read_bytes() == default_40k.read_bytes():
         return
     committed, fresh = (
@@ -62,7 +63,7 @@ def test_committed_sample_matches_fresh_generation(default_40k: Path) -> None:
         ("median order", lambda frame: frame["Sales"].median(), 0.03),
     ):
         assert measure(committed) == pytest.approx(measure(fresh), rel=tolerance), f"{name}: {regenerate}"
-    by_month = [frame.groupby(frame.Date.dt.month).size() for frame in (committed, fresh)]
+    by_month = [frame.groupby(frame.Date.dt.to_period("M")).size() for frame in (committed, fresh)]
     assert by_month[0].values == pytest.approx(by_month[1].values, rel=0.12), f"orders by month: {regenerate}"
 
 
@@ -83,7 +84,7 @@ def test_file_format(default_40k: Path) -> None:
     assert lines[-1] == ""  # trailing newline
     body = lines[1:-1]
     assert len(body) == 40_000
-    row_re = re.compile(r"^\d+,2021-\d\d-\d\d,[1-9]\d{5},[1-9]\d*,\d+\.\d\d$")
+    row_re = re.compile(r"^\d+,202[12]-\d\d-\d\d,[1-9]\d{5},[1-9]\d*,\d+\.\d\d$")
     assert all(row_re.match(line) for line in body), next(x for x in body if not row_re.match(x))
 
 
@@ -96,7 +97,7 @@ def test_contract(default_frame: pd.DataFrame) -> None:
     assert df["Order ID"].is_monotonic_increasing
     assert df["Date"].is_monotonic_increasing  # sorted by date, then order id
     assert df["Date"].min() >= pd.Timestamp("2021-01-01")
-    assert df["Date"].max() <= pd.Timestamp("2021-12-31")
+    assert df["Date"].max() <= pd.Timestamp("2022-12-31")
     assert df["Customer ID"].dtype.kind == "i" and df["Order ID"].dtype.kind == "i"
     assert (df["Sales"] >= gen.MIN_ORDER_VALUE).all()
 
@@ -104,13 +105,17 @@ def test_contract(default_frame: pd.DataFrame) -> None:
 def test_shape_of_default_sample(default_frame: pd.DataFrame) -> None:
     df = default_frame
     orders_per_customer = df.groupby("Customer ID").size()
-    assert 32_000 <= len(orders_per_customer) <= 34_500
+    # Two years (2021-2022): ~30,500 customers, ~81% one-time buyers (one year gives ~33,000 and ~85%).
+    assert 29_500 <= len(orders_per_customer) <= 31_500
     one_time_share = (orders_per_customer == 1).mean()
-    assert 0.83 <= one_time_share <= 0.88
+    assert 0.78 <= one_time_share <= 0.84
     assert 6_500_000 <= df["Sales"].sum() <= 7_000_000
     assert df["Sales"].median() < df["Sales"].mean()  # right-skewed order values
     assert df["Sales"].max() > 20 * df["Sales"].median()  # long right tail
-    assert df["Date"].dt.year.eq(2021).all()
+    assert set(df["Date"].dt.year) == {2021, 2022}
+    # A customer can be a year without an order (Lost, so the Win-Back campaign has targets).
+    last_order = df.groupby("Customer ID")["Date"].max()
+    assert (last_order < pd.Timestamp("2022-01-01")).mean() > 0.3
     monthly = df.groupby(df["Date"].dt.month).size()
     assert monthly[12] > 1.4 * monthly[2]  # seasonality: December busier than February
     # customers buy repeatedly: repeat orders of a customer come after their first one

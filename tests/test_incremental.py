@@ -1,6 +1,8 @@
 """Incremental loads from a directory of daily files: an incremental build after appending files gives exactly
 the tables of a full rebuild; re-running changes nothing; a re-delivered file does not double-count; an order
 that arrives again with another amount is quarantined in both paths; a changed input forces a full refresh.
+Marketing files arrive the same way (a second batch of spend and touchpoints, a re-delivered touchpoint file,
+a spend correction that conflicts with a loaded row) and the marketing tables are compared too.
 
 One workspace and one raw directory for the whole module: dbt's partial parse stays warm (the profile holds
 the database path, so a new workspace means a full re-parse).
@@ -8,6 +10,7 @@ the database path, so a new workspace means a full re-parse).
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +23,7 @@ from salesdw.inputs.input_check import check_raw_input
 from salesdw.paths import PROJECT_ROOT
 from salesdw.pipeline.incremental import full_refresh_reason
 from salesdw.sample.generate import write_sales_csv
+from salesdw.sample.marketing import write_marketing_files
 from tests.helpers import BuildRun, build_warehouse
 
 FIRST_DAYS = 20  # loaded by the first build; the rest of January arrives later
@@ -33,13 +37,18 @@ WAREHOUSE_TABLES = (
     "dim_date",
     "stg_sales_rejected",
     "stg_sales_reconciliation",
+    "fact_ad_spend",
+    "fact_touchpoints",
+    "stg_marketing_rejected",
+    "stg_marketing_reconciliation",
 )
+FIRST_MARKETING_DAY_OUT = "2021-01-21"  # marketing records before this day come with the first build
 
 
 def business_tables() -> list[str]:
-    """Every model of models/business (whatever the business layer holds when the test runs)."""
+    """Every model of models/business and its subfolders (whatever the business layer holds when it runs)."""
     folder = PROJECT_ROOT / "models" / "business"
-    return sorted(path.stem for path in folder.glob("*") if path.suffix in {".sql", ".py"})
+    return sorted(path.stem for path in folder.rglob("*") if path.suffix in {".sql", ".py"})
 
 
 def snapshot(run: BuildRun, destination: Path) -> Path:
@@ -47,17 +56,22 @@ def snapshot(run: BuildRun, destination: Path) -> Path:
     return destination
 
 
-def read_table(db_path: Path, table: str) -> pd.DataFrame:
+def read_table(db_path: Path, table: str, ignore: tuple[str, ...] = ()) -> pd.DataFrame:
     with duckdb.connect(str(db_path), read_only=True) as connection:
         frame = connection.execute(f"select * from {table}").df()
+    frame = frame.drop(columns=[column for column in ignore if column in frame.columns])
     frame = frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
     return frame
 
 
-def assert_same_tables(left: Path, right: Path, tables: list[str]) -> None:
+def assert_same_tables(left: Path, right: Path, tables: list[str], ignore: tuple[str, ...] = ()) -> None:
     for table in tables:
         pd.testing.assert_frame_equal(
-            read_table(left, table), read_table(right, table), check_exact=False, rtol=1e-9, obj=table
+            read_table(left, table, ignore),
+            read_table(right, table, ignore),
+            check_exact=False,
+            rtol=1e-9,
+            obj=table,
         )
 
 
@@ -72,24 +86,43 @@ def write_changed_order(path: Path, daily_file: Path, row: int) -> tuple[int, fl
 
 @pytest.fixture(scope="module")
 def daily_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One month of generated orders, one file per day (kept aside; tests copy what they need)."""
+    """One month of generated orders, one file per day, and their marketing files in marketing/ (kept aside;
+    tests copy what they need)."""
     folder = tmp_path_factory.mktemp("daily_source")
     write_sales_csv(None, 1_500, seed=11, start="2021-01-01", end="2021-01-31", daily_dir=folder)
+    write_marketing_files(folder / "sales_*.csv", folder / "marketing", 11, "2021-01-01", "2021-01-31")
     return folder
+
+
+def split_marketing(source: Path, target: Path, batch: int) -> None:
+    """Batch 1: the marketing records dated before FIRST_MARKETING_DAY_OUT; batch 2: the rest (text as is)."""
+    for name, column in (("ad_spend", "date"), ("touchpoints", "event_time")):
+        frame = pd.read_csv(source / f"{name}.csv", dtype=str, keep_default_na=False)
+        early = frame[column].str[:10] < FIRST_MARKETING_DAY_OUT
+        frame[early if batch == 1 else ~early].to_csv(target / f"{name}_{batch}.csv", index=False)
+    lines = (source / "touchpoints_clicks.jsonl").read_text().splitlines()
+    kept = [
+        line
+        for line in lines
+        if (json.loads(line)["timestamp"][:10] < FIRST_MARKETING_DAY_OUT) == (batch == 1)
+    ]
+    (target / f"touchpoints_clicks_{batch}.jsonl").write_text("".join(line + "\n" for line in kept))
 
 
 @pytest.fixture(scope="module")
 def builds(daily_files: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """The sequence of builds the tests check: first days, incremental append, re-run, full refresh."""
     root = tmp_path_factory.mktemp("incremental")
-    raw, data, snaps = root / "raw", root / "data", root / "snapshots"
-    raw.mkdir()
-    snaps.mkdir()
+    raw, data, snaps, marketing = root / "raw", root / "data", root / "snapshots", root / "marketing"
+    for folder in (raw, snaps, marketing):
+        folder.mkdir()
     days = sorted(daily_files.glob("sales_*.csv"))
     for path in days[:FIRST_DAYS]:
         shutil.copy2(path, raw / path.name)
+    split_marketing(daily_files / "marketing", marketing, batch=1)
+    options = {**MODELS_ONLY, "marketing_dir": marketing}
 
-    first = build_warehouse(raw, data, **MODELS_ONLY)
+    first = build_warehouse(raw, data, **options)
     assert first.exit_code == 0, first.output
 
     for path in days[FIRST_DAYS:]:
@@ -97,19 +130,27 @@ def builds(daily_files: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
     # A file delivered twice under another name, and a loaded order arriving again with another amount.
     shutil.copy2(days[2], raw / "sales_2021-01-03_redelivered.csv")
     conflict_id, _ = write_changed_order(raw / "sales_2021-01-31_correction.csv", days[4], row=3)
+    # The same for marketing: the second batch, a touchpoint file delivered twice, and a spend row of the
+    # first batch again with another amount (both versions become conflicting_duplicate_spend_row).
+    split_marketing(daily_files / "marketing", marketing, batch=2)
+    shutil.copy2(marketing / "touchpoints_1.csv", marketing / "touchpoints_1_redelivered.csv")
+    correction = pd.read_csv(marketing / "ad_spend_1.csv", dtype=str).iloc[[5]]
+    correction["spend"] = f"{float(correction['spend'].iloc[0]) + 1:.2f}"
+    correction.to_csv(marketing / "ad_spend_correction.csv", index=False)
 
-    incremental = build_warehouse(raw, data, **MODELS_ONLY)
+    incremental = build_warehouse(raw, data, **options)
     assert incremental.exit_code == 0, incremental.output
     after_append = snapshot(incremental, snaps / "incremental.duckdb")
-    again = build_warehouse(raw, data, **MODELS_ONLY)
+    again = build_warehouse(raw, data, **options)
     assert again.exit_code == 0, again.output
     after_rerun = snapshot(again, snaps / "rerun.duckdb")
-    full = build_warehouse(raw, data, full_refresh=True, **MODELS_ONLY)
+    full = build_warehouse(raw, data, full_refresh=True, **options)
     assert full.exit_code == 0, full.output
     after_full = snapshot(full, snaps / "full.duckdb")
     return {
         "raw": raw,
         "data": data,
+        "marketing": marketing,
         "days": days,
         "conflict_id": conflict_id,
         "incremental": incremental,
@@ -122,7 +163,8 @@ def builds(daily_files: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
 def test_incremental_after_append_equals_full_refresh(builds: dict[str, object]) -> None:
     assert "note: full refresh" not in builds["incremental"].output  # type: ignore[attr-defined]
     tables = [*WAREHOUSE_TABLES, *business_tables()]
-    assert_same_tables(builds["after_append"], builds["after_full"], tables)  # type: ignore[arg-type]
+    # load_id numbers the loads: 2 for the appended rows, 1 on a full build, by design.
+    assert_same_tables(builds["after_append"], builds["after_full"], tables, ignore=("load_id",))  # type: ignore[arg-type]
 
 
 def test_incremental_parsed_only_the_new_files(builds: dict[str, object]) -> None:
@@ -132,10 +174,35 @@ def test_incremental_parsed_only_the_new_files(builds: dict[str, object]) -> Non
         )
     days = builds["days"]
     assert loads == {1: FIRST_DAYS, 2: len(days) - FIRST_DAYS + 2}  # type: ignore[arg-type]
+    with duckdb.connect(str(builds["after_append"]), read_only=True) as connection:
+        marketing_loads = dict(
+            connection.execute(
+                "select load_id, count(*) from stg_marketing__loaded_files group by 1"
+            ).fetchall()
+        )
+        collapsed = connection.execute(
+            "select count(*) from stg_touchpoints__validated where row_outcome = 'collapsed_duplicate'"
+        ).fetchall()[0][0]
+        conflicts = connection.execute(
+            "select count(*) from stg_marketing_rejected "
+            "where rejection_reason = 'conflicting_duplicate_spend_row'"
+        ).fetchall()[0][0]
+    assert marketing_loads == {1: 3, 2: 5}
+    redelivered = len(pd.read_csv(Path(builds["marketing"]) / "touchpoints_1.csv"))  # type: ignore[arg-type]
+    assert collapsed == redelivered > 0
+    assert conflicts == 2
 
 
 def test_rerun_on_the_same_files_changes_nothing(builds: dict[str, object]) -> None:
-    tables = [*WAREHOUSE_TABLES, "stg_sales__validated", "stg_sales__loaded_files", *business_tables()]
+    tables = [
+        *WAREHOUSE_TABLES,
+        "stg_sales__validated",
+        "stg_sales__loaded_files",
+        "stg_ad_spend__validated",
+        "stg_touchpoints__validated",
+        "stg_marketing__loaded_files",
+        *business_tables(),
+    ]
     assert_same_tables(builds["after_append"], builds["after_rerun"], tables)  # type: ignore[arg-type]
 
 
@@ -177,7 +244,7 @@ def test_changed_or_removed_input_file_forces_a_full_refresh(builds: dict[str, o
     raw, data = Path(builds["raw"]), Path(builds["data"])  # type: ignore[arg-type]
     removed = raw / "sales_2021-01-31_correction.csv"
     removed.unlink()
-    run = build_warehouse(raw, data, **MODELS_ONLY)
+    run = build_warehouse(raw, data, marketing_dir=builds["marketing"], **MODELS_ONLY)
     assert run.exit_code == 0, run.output
     assert f"note: full refresh: {removed} was loaded before but is no longer in the input" in run.output
     conflict_id = builds["conflict_id"]
@@ -189,11 +256,12 @@ def _loaded_files_db(path: Path, rows: list[tuple[str, int, datetime, str | None
     with duckdb.connect(str(path)) as connection:
         connection.execute(
             "create table stg_sales__loaded_files (source_file varchar, file_bytes bigint, "
-            "file_modified_at timestamptz, raw_row_count bigint, as_of_date varchar, load_id integer)"
+            "file_modified_at timestamptz, raw_row_count bigint, as_of_date varchar, input_spec varchar, "
+            "load_id integer)"
         )
         for source_file, size, modified, as_of in rows:
             connection.execute(
-                "insert into stg_sales__loaded_files values (?, ?, ?, 1, ?, 1)",
+                "insert into stg_sales__loaded_files values (?, ?, ?, 1, ?, null, 1)",
                 [source_file, size, modified, as_of],
             )
     return path
@@ -221,3 +289,21 @@ def test_full_refresh_reasons(tmp_path: Path) -> None:
     older = modified.replace(year=modified.year - 1)
     touched = _loaded_files_db(tmp_path / "d.duckdb", [(str(day1), stat.st_size, older, None)])
     assert "modified since it was loaded" in (full_refresh_reason(touched, report, None) or "")
+    # Marketing files: loaded ones are checked the same way (kept and unchanged: incremental).
+    spend = tmp_path / "ad_spend.csv"
+    spend.write_text("date,channel,campaign_id,impressions,clicks,conversions,spend\n")
+    spend_stat = spend.stat()
+    spend_modified = datetime.fromtimestamp(spend_stat.st_mtime, tz=timezone.utc)
+    with_marketing = _loaded_files_db(tmp_path / "e.duckdb", [(str(day1), stat.st_size, modified, None)])
+    with duckdb.connect(str(with_marketing)) as connection:
+        connection.execute(
+            "create table stg_marketing__loaded_files as select * from stg_sales__loaded_files where false"
+        )
+        connection.execute(
+            "insert into stg_marketing__loaded_files values (?, ?, ?, 1, null, 1)",
+            [str(spend), spend_stat.st_size, spend_modified],
+        )
+    assert full_refresh_reason(with_marketing, report, None, (spend,)) is None
+    assert f"{spend} was loaded before but is no longer in the input" == full_refresh_reason(
+        with_marketing, report, None, ()
+    )

@@ -27,7 +27,11 @@ SECTION_TITLES = (
     "4. Customer segments: size and revenue share",
     "5. Campaign targets by type and priority",
     "6. Insights and executive summary",
+    "7. Predicted customer lifetime value (BG/NBD)",
+    "8. CLV model checks: backtest, frequency/recency heatmaps, churn by segment",
+    "9. Marketing channels: spend, attributed revenue, ROAS, CAC and LTV:CAC",
 )
+MARKETING_FIGURES = ("marketing_spend_roas", "marketing_cac_ltv", "marketing_ctr_weekly")
 
 
 @dataclass
@@ -131,3 +135,28 @@ def test_report_before_any_build_is_one_clear_line(
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "python run_pipeline.py" in error
     assert not out.exists()
+
+
+def test_marketing_section_is_skipped_in_one_line_without_marketing_files(rendered: Rendered) -> None:
+    html = rendered.html_path.read_text(encoding="utf-8")
+    assert "No marketing files in this warehouse (build with --marketing-dir DIR): section skipped." in html
+    assert not any((rendered.figure_dir / f"{name}.png").exists() for name in MARKETING_FIGURES)
+
+
+def test_marketing_section_draws_its_charts(marketing_build: BuildRun, tmp_path: Path) -> None:
+    """On the marketing fixture's warehouse: the four views of the section and the lift and insight tables."""
+    out = tmp_path / "analysis.html"
+    with pytest.MonkeyPatch.context() as patch, redirect_stdout(io.StringIO()):
+        patch.setenv("SALESDW_FIGURE_DIR", str(tmp_path / "figures"))
+        assert main(["--data-dir", str(marketing_build.workspace.data_dir), "report", "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    for text in (
+        "roas_position_based",  # the ROAS table under the charts
+        "Exposed vs not exposed (observational, not causal)",
+        "conversion difference (95% CI)",
+        "Marketing insights",
+        "Best ROAS:",
+    ):
+        assert text in html, text
+    for name in MARKETING_FIGURES:
+        assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 5_000, name

@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,20 @@ STAGING_ONLY = [
     *["--select", "+path:models/staging", "--indirect-selection", "cautious"],
     *["--exclude", "test_type:unit"],
 ]
+
+
+# A notebook-like reader process: prints the raw row count, waits for a line on stdin, prints it again.
+READER = textwrap.dedent(
+    """
+    import sys, duckdb
+    # As a notebook does: one read-only connection, opened once and kept open.
+    connection = duckdb.connect(sys.argv[1], read_only=True)
+    count = lambda: connection.execute("select raw_row_count from stg_sales_reconciliation").fetchall()[0][0]
+    print(count(), flush=True)
+    sys.stdin.readline()
+    print(count(), flush=True)
+    """
+)
 
 
 @dataclass(frozen=True)

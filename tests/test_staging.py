@@ -15,9 +15,8 @@ EXPECTED_REJECTIONS = {
     8: "unparseable_date",  # 05/01/2021 is ambiguous
     9: "missing_date",
     10: "missing_customer_id",
-    11: "invalid_customer_id",
+    # 11 (customer "abc") and 13 (order "x12") are clean: ids are text (macros/ids.sql).
     12: "missing_order_id",
-    13: "invalid_order_id",
     14: "missing_amount",
     15: "invalid_amount",
     16: "negative_amount",
@@ -73,9 +72,11 @@ def test_accepted_formats_are_parsed(bad_rows_build: BuildRun) -> None:
         "select order_id, customer_id, order_date::varchar as order_date, amount::double as amount "
         "from stg_sales order by order_id"
     ).set_index("order_id")
-    assert clean.loc[1003].amount == 1200.00  # "$1,200.00"
-    assert clean.loc[1005].order_date == "2021-03-01"  # padded with spaces
-    assert clean.loc[1005].amount == 20.25
-    assert clean.loc[1006].order_date == "2021-03-15"  # "2021-03-15 00:00:00", id "1006.0"
-    assert clean.loc[1022].amount == 12.35  # rounded to cents
-    assert set(clean.index) == {1001, 1002, 1003, 1004, 1005, 1006, 1022, 1023}
+    assert clean.loc["1003"].amount == 1200.00  # "$1,200.00"
+    assert clean.loc["1005"].order_date == "2021-03-01"  # padded with spaces
+    assert clean.loc["1005"].amount == 20.25
+    assert clean.loc["1006"].order_date == "2021-03-15"  # "2021-03-15 00:00:00", id "1006.0"
+    assert clean.loc["1022"].amount == 12.35  # rounded to cents
+    assert clean.loc["1011"].customer_id == "abc"  # a text customer id
+    assert clean.loc["x12"].customer_id == "107"  # a text order id
+    assert set(clean.index) == {"1001", "1002", "1003", "1004", "1005", "1006", "1011", "x12", "1022", "1023"}

@@ -21,7 +21,7 @@ def test_customer_figures_match_pandas(random_build: tuple[BuildRun, pd.DataFram
         lifetime_revenue=("Sales", "sum"),
     )
     actual = run.query(
-        "select customer_id, first_order_date, last_order_date, order_count, "
+        "select customer_id::bigint as customer_id, first_order_date, last_order_date, order_count, "
         "lifetime_revenue::double as lifetime_revenue, cohort_month from dim_customer"
     ).set_index("customer_id")
     assert len(actual) == len(expected) == frame["Customer ID"].nunique()
@@ -48,7 +48,8 @@ def test_purchase_days_and_last_order_match_pandas(random_build: tuple[BuildRun,
         }
     )
     actual = run.query(
-        "select customer_id, purchase_days, first_order_day_value::double as first_order_day_value, "
+        "select customer_id::bigint as customer_id, purchase_days, "
+        "first_order_day_value::double as first_order_day_value, "
         "last_order_amount::double as last_order_amount from dim_customer"
     ).set_index("customer_id")
     actual = actual.loc[expected.index]

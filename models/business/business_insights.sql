@@ -67,6 +67,34 @@ campaigns as (
 
 ),
 
+clv_backtest as (
+
+    select
+        model_name,
+        backtest_status,
+        message,
+        holdout_weeks,
+        actual_purchases,
+        expected_purchases,
+        error_pct,
+        mae,
+        naive_mae,
+        model_beats_naive
+    from {{ ref('clv_backtest') }}
+    where is_total
+        and is_selected_model
+
+),
+
+clv_fit as (
+
+    select
+        any_value(model_comparison) as model_comparison,
+        any_value(better_fitting_model) as better_fitting_model
+    from {{ ref('clv_model_fit') }}
+
+),
+
 rules as (
 
     select
@@ -109,7 +137,7 @@ concentration as (
 
     -- Ranked by revenue to date whatever the LTV basis: this is about where today's revenue comes from.
     select
-        sum(monetary_total) filter (where historical_ltv_percentile >= 1 - rules.high_value_top_share)
+        coalesce(sum(monetary_total) filter (where historical_ltv_percentile >= 1 - rules.high_value_top_share), 0)
         / sum(monetary_total) as top_revenue_share
     from customers
     cross join rules
@@ -357,6 +385,64 @@ insights as (
             )
         end
     from campaign_totals
+
+    union all
+
+    -- The build's backtest of its purchase model (clv_backtest); a warning when it loses to the naive
+    -- baseline (the past purchase rate carried forward). After every other insight.
+    select
+        100,
+        'clv_backtest',
+        'CLV model backtest',
+        'mean_absolute_error',
+        clv_backtest.mae,
+        'purchases',
+        clv_backtest.naive_mae,
+        case when clv_backtest.model_beats_naive = false then 'warning' else 'info' end,
+        case
+            when clv_backtest.backtest_status = 'skipped' then 'CLV backtest not run: ' || clv_backtest.message
+            when clv_backtest.backtest_status <> 'complete'
+                then 'CLV backtest: the ' || clv_backtest.model_name || ' calibration fit is not usable'
+            when clv_backtest.model_beats_naive then format(
+                'CLV backtest: {} predicted {:,.0f} purchases in the last {:.0f} weeks, {:,.0f} happened ({:+.1f}%); '
+                || 'per-customer error {:.3f} vs {:.3f} for the past purchase rate',
+                clv_backtest.model_name, clv_backtest.expected_purchases, clv_backtest.holdout_weeks,
+                clv_backtest.actual_purchases, clv_backtest.error_pct, clv_backtest.mae, clv_backtest.naive_mae
+            )
+            else format(
+                'CLV backtest: {} lost to the past purchase rate (per-customer error {:.3f} vs {:.3f}; '
+                || '{:,.0f} purchases predicted in the last {:.0f} weeks, {:,.0f} happened)',
+                clv_backtest.model_name, clv_backtest.mae, clv_backtest.naive_mae,
+                clv_backtest.expected_purchases, clv_backtest.holdout_weeks, clv_backtest.actual_purchases
+            )
+        end,
+        case
+            when clv_backtest.backtest_status <> 'complete' then clv_backtest.message
+            when clv_backtest.model_beats_naive
+                then 'Predicted CLV and P(alive) beat the naive view on this data'
+                || coalesce('; ' || clv_fit.model_comparison, '') || '.'
+            else 'Treat predicted CLV and P(alive) with caution on this data: a customer''s past purchase rate '
+                || 'predicted the holdout better (seasonality or a changing customer base?)'
+                || coalesce('; ' || clv_fit.model_comparison, '') || '.'
+        end
+    from clv_backtest
+    cross join clv_fit
+
+    union all
+
+    -- The marketing insights (models/business/marketing; no rows without marketing files).
+    select
+        display_order,
+        insight_key,
+        title,
+        metric_name,
+        metric_value,
+        metric_unit,
+        secondary_value,
+        severity,
+        headline,
+        recommendation
+    from {{ ref('marketing_insights') }}
 
 )
 

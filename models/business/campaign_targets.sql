@@ -34,6 +34,17 @@ campaigns as (
 
 ),
 
+acquisition as (
+
+    -- Null for everybody when the build has no marketing files (customer_acquisition is empty).
+    select
+        customer_key,
+        acquisition_channel,
+        last_touch_channel
+    from {{ ref('customer_acquisition') }}
+
+),
+
 rules as (
 
     select
@@ -91,6 +102,18 @@ prioritised as (
     from eligible
     cross join rules
 
+),
+
+with_channels as (
+
+    select
+        prioritised.*,
+        acquisition.acquisition_channel,
+        acquisition.last_touch_channel
+    from prioritised
+    left join acquisition
+        on prioritised.customer_key = acquisition.customer_key
+
 )
 
 select
@@ -112,10 +135,12 @@ select
     recency_days,
     p_alive,
     predicted_clv,
+    acquisition_channel,
+    last_touch_channel,
     -- Concatenation and casts, format() only for the money amount's thousands separators: one format()
     -- call per target row costs about a second per 5M rows at 10M orders.
     segment || ' customer: last order ' || recency_days::varchar || ' days ago (usual gap '
     || {{ whole_number_text('expected_days_between_orders') }} || ' days), ' || frequency::varchar || ' order(s), '
     || format('${:,.2f}', monetary_total) || ' lifetime revenue, ' || {{ ltv_percentile_label('ltv_percentile') }}
     || ', churn risk ' || churn_risk_score::varchar || '/100' as target_reason
-from prioritised
+from with_channels

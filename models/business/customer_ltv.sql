@@ -1,6 +1,6 @@
 {#- One row per customer: recency, frequency, tenure and monetary value, the heuristic churn risk score,
     LTV (historical and a 12-month estimate), RFM scores, and beside them the model-based view from the
-    clv layer (P(alive), expected purchases, predicted CLV). Customers are ranked by predicted CLV when the
+    clv layer (P(alive), P(no purchase in 30/90 days), expected purchases, predicted CLV). Customers are ranked by predicted CLV when the
     fits converged, else by historical revenue (ltv_basis). Formulas: see _business.yml and DECISIONS.md. -#}
 
 with customers as (
@@ -15,7 +15,10 @@ with customers as (
         lifetime_revenue,
         average_order_value,
         -- The last order's amount (same-day orders: the highest order id), aggregated in dim_customer.
-        last_order_amount
+        last_order_amount,
+        returned_amount,
+        net_revenue,
+        return_rate
     from {{ ref('dim_customer') }}
 
 ),
@@ -32,6 +35,8 @@ clv as (
     select
         customer_key,
         p_alive,
+        p_no_purchase_30d,
+        p_no_purchase_90d,
         expected_purchases_90d,
         predicted_clv
     from {{ ref('customer_clv') }}
@@ -86,7 +91,15 @@ measured as (
         customers.lifetime_revenue,
         customers.average_order_value,
         customers.last_order_amount,
+        customers.returned_amount,
+        customers.net_revenue,
+        customers.return_rate,
+        -- What an order is worth once returns are netted off (never below zero): the projections use it.
+        cast(greatest(customers.net_revenue, 0) / customers.order_count as decimal(18, 2))
+            as net_average_order_value,
         clv.p_alive,
+        clv.p_no_purchase_30d,
+        clv.p_no_purchase_90d,
         clv.expected_purchases_90d,
         clv.predicted_clv,
         clv_fit.ltv_basis,
@@ -167,12 +180,12 @@ projected as (
 
     select
         *,
-        annual_order_rate * average_order_value as projected_12m_value_if_retained,
-        annual_order_rate * average_order_value * (1 - churn_risk_score / 100.0) as ltv_12m_estimate_value,
+        annual_order_rate * net_average_order_value as projected_12m_value_if_retained,
+        annual_order_rate * net_average_order_value * (1 - churn_risk_score / 100.0) as ltv_12m_estimate_value,
         -- A customer without a CLV row (first order after the analysis date) ranks as worth nothing yet.
         case
             when ltv_basis = 'predicted_clv' then coalesce(predicted_clv, 0)
-            else lifetime_revenue
+            else net_revenue
         end as ltv_ranking_value
     from valued
 
@@ -192,7 +205,7 @@ frequency_ranks as (
 
 monetary_ranks as (
     -- Ascending for m_score, descending for historical_ltv_percentile: one table, one join.
-    {{ value_ranks('projected', 'lifetime_revenue', ['asc', 'desc']) }}
+    {{ value_ranks('projected', 'net_revenue', ['asc', 'desc']) }}
 ),
 
 ltv_ranks as (
@@ -209,7 +222,7 @@ ranked as (
         -- Share of customers with a strictly lower LTV: the top 20% are those at 0.80 or above.
         -- (1 - cume_dist() over (order by ltv_ranking_value desc))
         1 - {{ ranked_cume_dist('ltv_ranks', 'desc') }} as ltv_percentile,
-        -- (1 - cume_dist() over (order by lifetime_revenue desc))
+        -- (1 - cume_dist() over (order by net_revenue desc))
         1 - {{ ranked_cume_dist('monetary_ranks', 'desc') }} as historical_ltv_percentile
     from projected
     inner join recency_ranks
@@ -217,7 +230,7 @@ ranked as (
     inner join frequency_ranks
         on projected.order_count is not distinct from frequency_ranks.ranked_value
     inner join monetary_ranks
-        on projected.lifetime_revenue is not distinct from monetary_ranks.ranked_value
+        on projected.net_revenue is not distinct from monetary_ranks.ranked_value
     inner join ltv_ranks
         on projected.ltv_ranking_value is not distinct from ltv_ranks.ranked_value
 
@@ -232,7 +245,8 @@ select
     recency_days,
     order_count as frequency,
     tenure_days,
-    lifetime_revenue as monetary_total,
+    -- Monetary value and historical LTV are net of returns (DECISIONS.md, "Returns").
+    net_revenue as monetary_total,
     average_order_value,
     {{ money('last_order_amount') }} as last_order_amount,
     round(order_value_trend, 4) as order_value_trend,
@@ -244,11 +258,13 @@ select
         when churn_risk_score >= churn_band_medium_min_score then 'Medium'
         else 'Low'
     end as churn_risk_band,
-    lifetime_revenue as historical_ltv,
+    net_revenue as historical_ltv,
     round(annual_order_rate, 4) as annual_order_rate,
     {{ money('projected_12m_value_if_retained') }} as projected_12m_value,
     {{ money('ltv_12m_estimate_value') }} as ltv_12m_estimate,
     p_alive,
+    p_no_purchase_30d,
+    p_no_purchase_90d,
     expected_purchases_90d,
     predicted_clv,
     ltv_basis,
@@ -258,5 +274,9 @@ select
     r_score,
     f_score,
     m_score,
-    concat(r_score, f_score, m_score) as rfm_cell
+    concat(r_score, f_score, m_score) as rfm_cell,
+    lifetime_revenue as gross_revenue,
+    returned_amount,
+    net_revenue,
+    return_rate
 from ranked

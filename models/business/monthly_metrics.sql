@@ -1,5 +1,6 @@
-{#- One row per calendar month from the first order's month to the analysis date's month; months without
-    orders are present with zeros. -#}
+{#- One row per calendar month from the first order's (or return's) month to the analysis date's month;
+    months without orders are present with zeros. Revenue is gross (orders); returns are netted off in the
+    month they were made (a cancellation does not say which order it cancels). -#}
 
 with orders as (
 
@@ -8,6 +9,15 @@ with orders as (
         order_date,
         amount
     from {{ ref('fact_sales') }}
+
+),
+
+returns as (
+
+    select
+        return_date,
+        returned_amount
+    from {{ ref('fact_returns') }}
 
 ),
 
@@ -57,6 +67,17 @@ monthly_orders as (
 
 ),
 
+monthly_returns as (
+
+    select
+        date_trunc('month', return_date)::date as month_start_date,
+        count(*) as return_count,
+        sum(returned_amount) as returned_amount
+    from returns
+    group by 1
+
+),
+
 monthly_new_customers as (
 
     select
@@ -75,12 +96,16 @@ joined as (
         coalesce(monthly_orders.revenue, 0) as revenue,
         coalesce(monthly_orders.orders, 0) as orders,
         coalesce(monthly_orders.active_customers, 0) as active_customers,
-        coalesce(monthly_new_customers.new_customers, 0) as new_customers
+        coalesce(monthly_new_customers.new_customers, 0) as new_customers,
+        coalesce(monthly_returns.return_count, 0) as return_count,
+        coalesce(monthly_returns.returned_amount, 0) as returned_amount
     from months
     left join monthly_orders
         on months.month_start_date = monthly_orders.month_start_date
     left join monthly_new_customers
         on months.month_start_date = monthly_new_customers.month_start_date
+    left join monthly_returns
+        on months.month_start_date = monthly_returns.month_start_date
 
 ),
 
@@ -108,5 +133,9 @@ select
     round({{ safe_ratio('revenue - previous_revenue', 'previous_revenue') }}, 4) as revenue_growth,
     round(
         {{ safe_ratio('active_customers - previous_active_customers', 'previous_active_customers') }}, 4
-    ) as active_customers_growth
+    ) as active_customers_growth,
+    return_count,
+    {{ money('returned_amount') }} as returned_amount,
+    {{ money('revenue - returned_amount') }} as net_revenue,
+    round({{ safe_ratio('returned_amount', 'revenue') }}, 4) as return_rate
 from with_previous

@@ -10,16 +10,17 @@
     reconciliation). An incremental run counts only the new files. The runner compares this table with the
     files it is about to read and forces a full refresh when a loaded file vanished or changed. -#}
 
-{#- The raw path, taken from the source's rendered read_csv(...) call at run time (not env_var: a model
-    reading an env var is re-parsed whenever its value changes). -#}
-{%- set raw_path = (source('raw', 'sales') | string).split("'")[1] if execute else '' %}
+{#- The raw path, taken from the source's rendered read_csv(...) call at run time; the reader and the
+    spec text come from the input spec (macros/input_spec.sql), as in stg_sales__validated. -#}
+{%- set spec = input_spec() -%}
+{%- set raw_path = raw_sales_path() if execute else '' %}
 
 with new_file_rows as (
 
     select
         filename as source_file,
         count(*) as raw_row_count
-    from {{ source('raw', 'sales') }}
+    from {{ raw_sales(spec) }} as raw_rows
     {%- if is_incremental() %}
     where filename not in (select source_file from {{ this }})
     {%- endif %}
@@ -44,6 +45,9 @@ select
     file_stats.file_modified_at,
     new_file_rows.raw_row_count,
     nullif('{{ var("as_of_date") }}', '') as as_of_date,
+    -- The input spec the rows were read with (null = the default columns): the runner rebuilds from
+    -- scratch when it changes, since the loaded rows were judged by the old one.
+    nullif('{{ env_var("SALESDW_INPUT_SPEC", "") | replace("'", "''") }}', '') as input_spec,
     {% if is_incremental() -%}
         (select coalesce(max(load_id), 0) + 1 from {{ this }})
     {%- else -%}

@@ -2,7 +2,7 @@
 
 {#- One row per load: raw rows counted straight from the source files (stg_sales__loaded_files counts each
     file once, when it is loaded, independently of the validation model) beside the outcome counts, so
-    raw = clean + rejected + collapsed duplicates can be tested. -#}
+    raw = clean + returns + rejected + collapsed duplicates can be tested. -#}
 
 with raw_rows as (
 
@@ -15,6 +15,7 @@ outcomes as (
 
     select
         count(*) filter (where row_outcome = 'clean') as clean_row_count,
+        count(*) filter (where row_outcome = 'return') as return_row_count,
         count(*) filter (where row_outcome = 'rejected') as rejected_row_count,
         count(*) filter (where row_outcome = 'collapsed_duplicate') as collapsed_duplicate_count,
         count(distinct source_file) as source_file_count
@@ -25,11 +26,13 @@ outcomes as (
 select
     raw_rows.raw_row_count,
     outcomes.clean_row_count,
+    outcomes.return_row_count,
     outcomes.rejected_row_count,
     outcomes.collapsed_duplicate_count,
     outcomes.source_file_count,
     raw_rows.raw_row_count
-    = outcomes.clean_row_count + outcomes.rejected_row_count + outcomes.collapsed_duplicate_count
+    = outcomes.clean_row_count + outcomes.return_row_count + outcomes.rejected_row_count
+    + outcomes.collapsed_duplicate_count
     as is_reconciled
 from raw_rows
 cross join outcomes

@@ -1,3 +1,5 @@
+{%- set has_line_prices = 'quantity' in input_spec().columns %}
+
 with validated as (
 
     select
@@ -7,7 +9,16 @@ with validated as (
         {{ raw_text('raw_customer_id', 'customer_id') }} as raw_customer_id,
         {{ raw_text('raw_order_id', 'order_id') }} as raw_order_id,
         {{ raw_text('raw_sales', 'amount') }} as raw_sales,
-        rejection_reason
+        {%- if has_line_prices %}
+        raw_quantity,
+        raw_unit_price,
+        {%- else %}
+        -- Only line-item files have these (stg_sales__validated stores them only then).
+        cast(null as varchar) as raw_quantity,
+        cast(null as varchar) as raw_unit_price,
+        {%- endif %}
+        rejection_reason,
+        load_id
     from {{ ref('stg_sales__validated') }}
     where row_outcome = 'rejected'
 
@@ -31,8 +42,11 @@ described as (
         validated.raw_customer_id,
         validated.raw_order_id,
         validated.raw_sales,
+        validated.raw_quantity,
+        validated.raw_unit_price,
         validated.rejection_reason,
-        reasons.description as rejection_description
+        reasons.description as rejection_description,
+        validated.load_id
     from validated
     left join reasons
         on validated.rejection_reason = reasons.rejection_reason
@@ -46,6 +60,9 @@ select
     raw_customer_id,
     raw_order_id,
     raw_sales,
+    raw_quantity,
+    raw_unit_price,
     rejection_reason,
-    rejection_description
+    rejection_description,
+    load_id
 from described

@@ -1,6 +1,7 @@
 {#- One row per customer, from one pass over fact_sales: every customer-level model (purchase history for
     the CLV models, customer_ltv) reads these figures instead of aggregating the orders again. Orders are
-    first grouped per customer and day (a purchase day is one BG/NBD transaction), then per customer. -#}
+    first grouped per customer and day (a purchase day is one BG/NBD transaction), then per customer. The
+    customer's returns (fact_returns, usually few or none) are joined on. -#}
 
 with orders as (
 
@@ -14,27 +15,37 @@ with orders as (
 
 ),
 
+returns as (
+
+    select
+        customer_key,
+        returned_amount
+    from {{ ref('fact_returns') }}
+
+),
+
 purchase_days as (
 
-    -- Grouped by the id (one 64-bit column hashes faster than the key and the id); the key is a function
-    -- of it. The day's last order is the one with the highest order id, so "last" is deterministic.
+    -- Grouped by the key (one 64-bit column hashes faster than the text id); the id is a function of it.
+    -- The day's last order is the one with the highest order id, integer ids compared as numbers (as when
+    -- ids were integers), text ids by an MD5-derived number (order_sort_key: stable, cheap).
     select
-        customer_id,
+        customer_key,
         order_date,
-        any_value(customer_key) as customer_key,
+        any_value(customer_id) as customer_id,
         count(*) as order_count,
         cast(sum(amount) as decimal(18, 2)) as day_value,
-        arg_max(amount, order_id) as last_order_amount_of_day
+        arg_max(amount, {{ order_sort_key('order_id') }}) as last_order_amount_of_day
     from orders
-    group by customer_id, order_date
+    group by customer_key, order_date
 
 ),
 
 customer_orders_summary as (
 
     select
-        customer_id,
-        any_value(customer_key) as customer_key,
+        customer_key,
+        any_value(customer_id) as customer_id,
         min(order_date) as first_order_date,
         max(order_date) as last_order_date,
         cast(sum(order_count) as bigint) as order_count,
@@ -43,21 +54,45 @@ customer_orders_summary as (
         arg_min(day_value, order_date) as first_order_day_value,
         arg_max(last_order_amount_of_day, order_date) as last_order_amount
     from purchase_days
-    group by customer_id
+    group by customer_key
+
+),
+
+customer_returns as (
+
+    select
+        customer_key,
+        count(*) as return_count,
+        sum(returned_amount) as returned_amount
+    from returns
+    group by customer_key
 
 )
 
 select
-    customer_key,
-    customer_id,
-    first_order_date,
-    last_order_date,
-    date_trunc('month', first_order_date)::date as cohort_month,
-    order_count,
-    purchase_days,
-    lifetime_revenue,
-    cast(lifetime_revenue / order_count as decimal(18, 2)) as average_order_value,
-    first_order_day_value,
-    last_order_amount,
-    order_count = 1 as is_one_time_buyer
+    customer_orders_summary.customer_key,
+    customer_orders_summary.customer_id,
+    customer_orders_summary.first_order_date,
+    customer_orders_summary.last_order_date,
+    date_trunc('month', customer_orders_summary.first_order_date)::date as cohort_month,
+    customer_orders_summary.order_count,
+    customer_orders_summary.purchase_days,
+    customer_orders_summary.lifetime_revenue,
+    cast(
+        customer_orders_summary.lifetime_revenue / customer_orders_summary.order_count as decimal(18, 2)
+    ) as average_order_value,
+    customer_orders_summary.first_order_day_value,
+    customer_orders_summary.last_order_amount,
+    customer_orders_summary.order_count = 1 as is_one_time_buyer,
+    coalesce(customer_returns.return_count, 0) as return_count,
+    cast(coalesce(customer_returns.returned_amount, 0) as decimal(18, 2)) as returned_amount,
+    cast(
+        customer_orders_summary.lifetime_revenue - coalesce(customer_returns.returned_amount, 0)
+        as decimal(18, 2)
+    ) as net_revenue,
+    round(
+        coalesce(customer_returns.returned_amount, 0) / customer_orders_summary.lifetime_revenue, 4
+    ) as return_rate
 from customer_orders_summary
+left join customer_returns
+    on customer_orders_summary.customer_key = customer_returns.customer_key

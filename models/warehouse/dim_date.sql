@@ -1,9 +1,23 @@
-with order_dates as (
+with dated_rows as (
+
+    -- Orders and returns: a return's date joins dim_date too.
+    select order_date as event_date
+    from {{ ref('stg_sales') }}
+
+    union all
+
+    -- fact_returns, a small table (the staging view would scan every raw row again)
+    select return_date as event_date
+    from {{ ref('fact_returns') }}
+
+),
+
+order_dates as (
 
     select
-        min(order_date) as first_order_date,
-        greatest(max(order_date), {{ analysis_date() }}) as last_covered_date
-    from {{ ref('stg_sales') }}
+        min(event_date) as first_order_date,
+        greatest(max(event_date), {{ analysis_date() }}) as last_covered_date
+    from dated_rows
 
 ),
 

@@ -1,4 +1,5 @@
-"""Benchmark inputs: generated sales files, cached under a directory keyed by order count and seed."""
+"""Benchmark inputs: generated sales files (and, with marketing, their marketing files), cached under a
+directory keyed by order count and seed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from pathlib import Path
 from salesdw.sample.generate import write_sales_csv
 
 DEFAULT_CACHE_DIR = Path("/tmp/salesdw_bench")
+#: One year, as every benchmark since the start (the generator's default range is the sample's two years):
+#: cached inputs and earlier measurements stay comparable.
+BENCH_START = "2021-01-01"
+BENCH_END = "2021-12-31"
 #: The appended file of the incremental run: one more day of orders, 1% of the base size.
 INCREMENT_FRACTION = 0.01
 INCREMENT_DAY = "2022-01-01"
@@ -34,6 +39,11 @@ class BenchInput:
     def all_files_glob(self) -> str:
         return str(self.directory / "sales_*.csv")
 
+    @property
+    def marketing_dir(self) -> Path:
+        """Marketing files consistent with the base file (generated on demand, see bench_marketing)."""
+        return self.directory / "marketing"
+
 
 def bench_input(cache_dir: Path, orders: int, seed: int) -> BenchInput:
     """The cached input for `orders` and `seed`, generated on first use (deterministic, so safe to reuse)."""
@@ -41,10 +51,22 @@ def bench_input(cache_dir: Path, orders: int, seed: int) -> BenchInput:
     item.directory.mkdir(parents=True, exist_ok=True)
     marker = item.directory / "generated.json"
     if not (marker.exists() and item.base_file.exists()):
-        result = write_sales_csv(item.base_file, orders, seed=seed)
+        result = write_sales_csv(item.base_file, orders, seed=seed, start=BENCH_START, end=BENCH_END)
         marker.write_text(json.dumps({"orders": orders, "seed": seed, "seconds": result.seconds}))
     remove_increment(item)
     return item
+
+
+def bench_marketing(item: BenchInput) -> Path:
+    """The marketing files of the size's base file (spend, touchpoints CSV, click-tracking JSON lines; ~2
+    touches per order), generated on first use and cached beside it."""
+    from salesdw.sample.marketing import write_marketing_files
+
+    marker = item.marketing_dir / "generated.json"
+    if not marker.exists():
+        result = write_marketing_files(item.base_file, item.marketing_dir, item.seed, BENCH_START, BENCH_END)
+        marker.write_text(json.dumps({"touchpoints": result.touchpoints, "seconds": result.seconds}))
+    return item.marketing_dir
 
 
 def write_increment(item: BenchInput) -> int:

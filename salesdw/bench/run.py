@@ -21,12 +21,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from salesdw.bench.data import BenchInput, bench_input, remove_increment, write_increment
+from salesdw.bench.data import BenchInput, bench_input, bench_marketing, remove_increment, write_increment
 from salesdw.bench.process import Measured, run_measured
 from salesdw.paths import PROJECT_ROOT
 
 DEFAULT_SIZES: tuple[int, ...] = (40_000, 1_000_000, 10_000_000)
-MODEL_LAYER_ORDER: tuple[str, ...] = ("seeds", "staging", "warehouse", "business", "clv", "hooks")
+MODEL_LAYER_ORDER: tuple[str, ...] = (
+    "seeds",
+    "staging",
+    "warehouse",
+    "business",
+    "clv",
+    "marketing",
+    "hooks",
+)
 TESTS = "tests"
 Printer = Callable[[str], None]
 
@@ -64,8 +72,9 @@ def _parse_time(text: str) -> datetime:
 
 def layer_of(node: dict[str, object]) -> str:
     """A node's column in the table: tests together; models by folder (models/<layer>/...); Python models
-    (the CLV fit) in their own column whatever their folder; the on-run-end hook (docs as comments) and the
-    exposures (no work) in `hooks`."""
+    (the CLV fit) in their own column whatever their folder; models of a marketing/ subfolder (any layer) in
+    `marketing`, so the sales layers compare with runs without marketing; the on-run-end hook (docs as
+    comments) and the exposures (no work) in `hooks`."""
     kind = node.get("resource_type")
     if kind in {"test", "unit_test"}:
         return TESTS
@@ -76,6 +85,8 @@ def layer_of(node: dict[str, object]) -> str:
     if node.get("language") == "python":
         return "clv"
     parts = str(node.get("original_file_path", "")).split("/")
+    if len(parts) > 3 and parts[0] == "models" and parts[2] == "marketing":
+        return "marketing"
     return parts[1] if len(parts) > 2 and parts[0] == "models" else "other"
 
 
@@ -94,12 +105,19 @@ def layer_seconds(target_dir: Path) -> dict[str, float]:
 
 
 def run_pipeline(
-    raw: str, data_dir: Path, target_dir: Path, full_refresh: bool, env: dict[str, str]
+    raw: str,
+    data_dir: Path,
+    target_dir: Path,
+    full_refresh: bool,
+    env: dict[str, str],
+    marketing_dir: str | None = None,
 ) -> PipelineRun:
     runner = str(PROJECT_ROOT / "run_pipeline.py")
     command = [sys.executable, runner, "--data-dir", str(data_dir), "build", "--no-export", raw]
     if full_refresh:
         command.append("--full-refresh")
+    if marketing_dir:
+        command += ["--marketing-dir", marketing_dir]
     measured: Measured = run_measured(command, env={**env, "SALESDW_TARGET_DIR": str(target_dir)})
     ok = measured.returncode == 0
     layers = layer_seconds(target_dir) if (target_dir / "run_results.json").exists() else {}
@@ -129,18 +147,23 @@ def time_export(data_dir: Path, work_dir: Path) -> float | None:
 
 
 def point_input(work_dir: Path, item: BenchInput) -> str:
-    """The glob every build reads: `work_dir/input/sales_*.csv`, with `input` a symlink to the size's cached
+    """The glob every build reads: `work_dir/input/sales*.csv`, with `input` a symlink to the size's cached
     directory. One path for every size keeps dbt's partial parse warm (a new SALES_RAW_PATH re-parses the
     staging YAML), like a user who rebuilds from the same place."""
     link = work_dir / "input"
     if link.is_symlink() or link.exists():
         link.unlink()
     link.symlink_to(item.directory, target_is_directory=True)
-    return str(link / "sales_*.csv")
+    return str(link / "sales*.csv")
 
 
 def bench_size(
-    item: BenchInput, work_dir: Path, env: dict[str, str], incremental: bool, echo: Printer
+    item: BenchInput,
+    work_dir: Path,
+    env: dict[str, str],
+    incremental: bool,
+    echo: Printer,
+    marketing: bool = False,
 ) -> SizeResult:
     # One warehouse directory and one dbt target for every run: the profile holds the database path, and a
     # changed profile makes dbt re-parse the whole project.
@@ -148,8 +171,13 @@ def bench_size(
     data_dir = work_dir / "warehouse"
     shutil.rmtree(data_dir, ignore_errors=True)
     raw = point_input(work_dir, item)
+    marketing_dir = None
+    if marketing:
+        echo(f"[{item.orders:,}] marketing files ...")
+        bench_marketing(item)
+        marketing_dir = str(work_dir / "input" / "marketing")  # through the link, like the sales glob
     echo(f"[{item.orders:,}] full build ...")
-    full = run_pipeline(raw, data_dir, target_dir, True, env)
+    full = run_pipeline(raw, data_dir, target_dir, True, env, marketing_dir)
     echo(f"[{item.orders:,}] floor and pandas ...")
     floor, _ = run_baseline("floor", item.base_file, env)
     pandas_seconds, pandas_peak = run_baseline("pandas", item.base_file, env)
@@ -162,14 +190,14 @@ def bench_size(
         try:
             added = result.incremental_orders
             echo(f"[{item.orders:,}] incremental build after appending {added:,} orders ...")
-            result.incremental = run_pipeline(raw, data_dir, target_dir, False, env)
+            result.incremental = run_pipeline(raw, data_dir, target_dir, False, env, marketing_dir)
         finally:
             remove_increment(item)
     shutil.rmtree(data_dir, ignore_errors=True)
     return result
 
 
-def warm_up(work_dir: Path, env: dict[str, str], echo: Printer) -> None:
+def warm_up(work_dir: Path, env: dict[str, str], echo: Printer, marketing: bool = False) -> None:
     """One build of the bundled sample so dbt's partial-parse state exists (a user's second run)."""
     echo("warm-up build (dbt parse) ...")
     sample = PROJECT_ROOT / "data" / "sample"
@@ -177,7 +205,10 @@ def warm_up(work_dir: Path, env: dict[str, str], echo: Printer) -> None:
     if link.is_symlink() or link.exists():
         link.unlink()
     link.symlink_to(sample, target_is_directory=True)
-    run_pipeline(str(link / "sales_*.csv"), work_dir / "warehouse", work_dir / "dbt_target", True, env)
+    marketing_dir = str(link / "marketing") if marketing else None
+    run_pipeline(
+        str(link / "sales*.csv"), work_dir / "warehouse", work_dir / "dbt_target", True, env, marketing_dir
+    )
     shutil.rmtree(work_dir / "warehouse", ignore_errors=True)
 
 
@@ -189,19 +220,22 @@ def run_benchmark(
     env: dict[str, str] | None = None,
     incremental: bool = True,
     echo: Printer = print,
+    marketing: bool = False,
 ) -> list[SizeResult]:
     env = dict(env or {})
     own_work_dir = work_dir is None
     work = Path(tempfile.mkdtemp(prefix="salesdw_bench_")) if work_dir is None else work_dir
     work.mkdir(parents=True, exist_ok=True)
     try:
-        warm_up(work, env, echo)
+        warm_up(work, env, echo, marketing)
         results = []
         biggest = max(sizes)
         for orders in sizes:
             echo(f"[{orders:,}] input ...")
             item = bench_input(cache_dir, orders, seed)
-            results.append(bench_size(item, work, env, incremental and orders == biggest, echo))
+            results.append(
+                bench_size(item, work, env, incremental and orders == biggest, echo, marketing=marketing)
+            )
         return results
     finally:
         if own_work_dir:

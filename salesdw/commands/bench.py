@@ -42,6 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--memory-limit", help="DuckDB memory_limit for the builds (SALESDW_MEMORY_LIMIT)")
     parser.add_argument("--no-incremental", action="store_true", help="skip the +1%% incremental build")
+    parser.add_argument(
+        "--marketing",
+        action="store_true",
+        help="also build each size's generated marketing files (~2 touchpoints per order); the marketing "
+        "models get their own column",
+    )
 
 
 def run(args: argparse.Namespace, workspace: Workspace) -> int:
@@ -58,6 +64,7 @@ def run(args: argparse.Namespace, workspace: Workspace) -> int:
         work_dir=args.work_dir,
         env=env,
         incremental=not args.no_incremental,
+        marketing=args.marketing,
     )
     print()
     print(machine_line())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from salesdw.paths import DEFAULT_RAW_PATH, Workspace
+from salesdw.paths import DEFAULT_MARKETING_DIR, DEFAULT_RAW_PATH, Workspace
 from salesdw.pipeline.build import BuildRequest, run_build
 
 HELP = "validate the input and build the warehouse (the default command)"
@@ -17,7 +17,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         type=Path,
         default=DEFAULT_RAW_PATH,
-        help="raw sales CSV, a directory of CSV files or a glob (default: the bundled sample)",
+        help="raw sales file (CSV, or Parquet / JSON lines with --input-spec), a directory of such files or "
+        "a glob (default: the bundled sample)",
+    )
+    parser.add_argument(
+        "--input-spec",
+        type=Path,
+        help="YAML file saying how to read your export: format, delimiter, date format, which column is the "
+        "customer, the date, the amount ... (README, 'Your own data'; `inspect FILE` suggests one)",
+    )
+    parser.add_argument(
+        "--max-rejected-share",
+        type=float,
+        help="stop (exit 2) when more than this share of the rows read is rejected (default 0.5, the "
+        "max_rejected_row_share var)",
+    )
+    parser.add_argument(
+        "--marketing-dir",
+        type=Path,
+        help="directory of marketing files (ad_spend*.csv|jsonl, touchpoints*.csv|jsonl); default: none, or "
+        "the bundled data/sample/marketing when building the bundled sample",
     )
     parser.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
     parser.add_argument("--as-of-date", help="analysis date YYYY-MM-DD (default: the last order date)")
@@ -41,5 +60,9 @@ def run(args: argparse.Namespace, workspace: Workspace) -> int:
         verbose=args.verbose,
         unit_tests=args.with_unit_tests,
         export=not args.no_export,
+        marketing_dir=args.marketing_dir
+        or (DEFAULT_MARKETING_DIR if args.raw_path == DEFAULT_RAW_PATH else None),
+        input_spec=args.input_spec,
+        max_rejected_share=args.max_rejected_share,
     )
     return run_build(request, workspace)

@@ -40,8 +40,12 @@ def _input_name(run: dict[str, Any]) -> str:
 def _detail(run: dict[str, Any]) -> str:
     nodes = run.get("failing_nodes") or []
     if nodes:
-        return "failing: " + ", ".join(node.split(".")[-1] for node in nodes[:3])
-    return str(run.get("message") or "")
+        detail = "failing: " + ", ".join(node.split(".")[-1] for node in nodes[:3])
+    else:
+        detail = str(run.get("message") or "")
+    # Runs of a plain `dbt build` (or run, seed, ...) are named as such; the runner's are the default.
+    command = str(run.get("command") or "build")
+    return f"{command}: {detail}" if command.startswith("dbt ") else detail
 
 
 def format_runs(runs: list[dict[str, Any]]) -> str:

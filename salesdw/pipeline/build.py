@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from types import FrameType
@@ -22,14 +20,30 @@ from salesdw.inputs.input_check import (
     InputReport,
     check_csv_shape,
     check_raw_input,
-    read_header,
+    read_columns,
     scan_file,
     stage_as_utf8,
 )
+from salesdw.inputs.marketing_check import MarketingReport, check_marketing_dir, stage_marketing_as_utf8
+from salesdw.inputs.spec import load_spec
 from salesdw.paths import DEFAULT_RAW_PATH, Workspace
 from salesdw.pipeline.dbt_invoke import BuildOutcome, run_dbt
+from salesdw.pipeline.dbt_session import disk_full_hint, runner_session, working_counts
 from salesdw.pipeline.incremental import full_refresh_reason
 from salesdw.pipeline.locking import BuildLocked, build_lock
+from salesdw.pipeline.publish import (
+    DuckDBFilePublisher,
+    NotEnoughSpace,
+    WarehouseInUse,
+    check_free_space,
+)
+from salesdw.pipeline.rejections import (
+    format_short_summary,
+    gate_failed,
+    read_load_rejections,
+    row_label,
+    unusable_input_screen,
+)
 from salesdw.pipeline.run_log import (
     RunRecord,
     append_run,
@@ -41,21 +55,17 @@ from salesdw.pipeline.summary import (
     dbt_wall_seconds,
     format_counts,
     format_layers,
+    marketing_summary,
     summarise_layers,
     warehouse_counts,
 )
-from salesdw.readers import (
-    WarehouseNotBuilt,
-    fetch_dicts,
-    open_published,
-    table_exists,
-    warehouse_facts,
-)
+from salesdw.readers import open_published, table_exists, warehouse_facts
 
 EXIT_OK = 0
 EXIT_BUILD_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_LOCKED = 3
+EXIT_NO_SPACE = 4
 EXIT_INTERRUPTED = 130
 
 Printer = Callable[[str], None]
@@ -72,19 +82,36 @@ class BuildRequest:
     unit_tests: bool = False
     # Refresh <export_dir>/campaign_targets.csv after publishing (--no-export skips it).
     export: bool = True
+    # The optional marketing files (ad_spend*, touchpoints*); None = none (SALESDW_MARKETING_DIR='').
+    marketing_dir: Path | None = None
+    # How to read an export that does not have the default columns (salesdw/inputs/spec.py).
+    input_spec: Path | None = None
+    # Stop (exit 2) when more than this share of the rows read is rejected (None: the
+    # max_rejected_row_share var, 0.5).
+    max_rejected_share: float | None = None
     extra_dbt_args: list[str] = field(default_factory=list)
 
 
 def dbt_environment(
-    workspace: Workspace, report: InputReport, as_of_date: str | None, encoding: str = "utf-8"
+    workspace: Workspace,
+    report: InputReport,
+    as_of_date: str | None,
+    encoding: str = "utf-8",
+    marketing: MarketingReport | None = None,
+    max_rejected_share: float | None = None,
 ) -> dict[str, str]:
     """What the dbt project reads from the environment (env vars, not --vars: those force a re-parse)."""
     return {
         "SALES_RAW_PATH": report.pattern,
+        "SALESDW_MARKETING_DIR": str(marketing.directory) if marketing else "",
         "SALES_RAW_ENCODING": encoding,
-        "SALESDW_DB_PATH": str(workspace.working_db),
+        # The dbt-duckdb plugin (dbt_plugin.py) finds the working copy and the published file from it.
+        "SALESDW_DATA_DIR": str(workspace.data_dir),
         "SALESDW_TEMP_DIR": str(workspace.temp_dir),
         "SALESDW_AS_OF_DATE": as_of_date or "",
+        # Empty for the default columns (the same value as a plain `dbt build`, so dbt's parse stays warm).
+        "SALESDW_INPUT_SPEC": report.spec.to_env() if report.spec else "",
+        "SALESDW_MAX_REJECTED_ROW_SHARE": "" if max_rejected_share is None else str(max_rejected_share),
     }
 
 
@@ -101,50 +128,24 @@ def dbt_build_args(workspace: Workspace, request: BuildRequest) -> list[str]:
     ]
 
 
-def prepare_working_copy(workspace: Workspace, full_refresh: bool) -> None:
-    """Starts the working copy from the published warehouse, so incremental models only add what is new."""
-    workspace.build_dir.mkdir(parents=True, exist_ok=True)
-    # A killed build leaves its working copy, WAL and spill files: never reuse them (we hold the lock).
-    shutil.rmtree(workspace.temp_dir, ignore_errors=True)
-    workspace.temp_dir.mkdir(parents=True, exist_ok=True)
-    for leftover in (workspace.working_db, _wal_of(workspace.working_db)):
-        leftover.unlink(missing_ok=True)
-    if workspace.published_db.exists() and not full_refresh:
-        shutil.copyfile(workspace.published_db, workspace.working_db)
-
-
-def _wal_of(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".wal")
-
-
-def publish(workspace: Workspace) -> None:
-    """Atomic on POSIX: readers holding the old file keep reading it; new readers see the new one."""
-    if _wal_of(workspace.working_db).exists():
-        # dbt closed without a checkpoint: fold the WAL in, so the published file is self-contained.
-        with duckdb.connect(str(workspace.working_db)) as connection:
-            connection.execute("checkpoint")
-    # A WAL beside the published file belongs to the old file (someone wrote to it directly); replayed
-    # onto the new one it would corrupt it.
-    _wal_of(workspace.published_db).unlink(missing_ok=True)
-    os.replace(workspace.working_db, workspace.published_db)
-    directory = os.open(workspace.data_dir, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 def run_build(request: BuildRequest, workspace: Workspace, echo: Printer = print) -> int:
     """The whole build; returns the process exit status and prints what happened in plain words."""
     record = RunRecord.start("build", str(request.raw_path), as_of_date=request.as_of_date)
     try:
         check_as_of_date(request.as_of_date)
-        report = check_raw_input(request.raw_path)
+        spec = load_spec(request.input_spec) if request.input_spec else None
+        report = check_raw_input(request.raw_path, spec)
+        marketing = check_marketing_dir(request.marketing_dir) if request.marketing_dir else None
     except InputError as error:
         return _bad_input(workspace, record, error, echo)
-    record.inputs = describe_files(report.files)
+    record.inputs = describe_files((*report.files, *(marketing.files if marketing else ())))
     if report.extra_columns:
         echo(f"note: ignoring extra column(s): {', '.join(report.extra_columns)}")
+    try:
+        # Before anything is read or started; the dbt plugin checks again once it holds the lock.
+        check_free_space(workspace, report.total_bytes, request.full_refresh)
+    except NotEnoughSpace as error:
+        return _no_space(workspace, record, error, echo)
 
     try:
         with build_lock(workspace, record), _sigterm_as_interrupt():
@@ -155,7 +156,7 @@ def run_build(request: BuildRequest, workspace: Workspace, echo: Printer = print
                 )
             append_run(workspace, record)
             try:
-                return _locked_build(request, workspace, report, record, echo)
+                return _locked_build(request, workspace, report, marketing, record, echo)
             except InputError as error:
                 return _bad_input(workspace, record, error, echo)
     except BuildLocked as locked:
@@ -182,8 +183,17 @@ def check_as_of_date(as_of_date: str | None) -> None:
         raise InputError(f"--as-of-date {as_of_date!r}: not a date in the form YYYY-MM-DD") from None
 
 
+def _no_space(workspace: Workspace, record: RunRecord, error: Exception, echo: Printer) -> int:
+    echo(f"error: {error}")
+    echo(f"The published warehouse ({workspace.published_db}) was not touched.")
+    append_run(workspace, record.finish("failed", message=str(error)))
+    return EXIT_NO_SPACE
+
+
 def _bad_input(workspace: Workspace, record: RunRecord, error: InputError, echo: Printer) -> int:
     echo(f"error: {error}")
+    if error.hint:
+        echo(f"hint: {error.hint}")
     echo(f"The published warehouse ({workspace.published_db}) was not touched.")
     append_run(workspace, record.finish("bad_input", message=str(error)))
     return EXIT_BAD_INPUT
@@ -206,64 +216,107 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _scan_inputs(workspace: Workspace, report: InputReport, record: RunRecord, echo: Printer) -> InputReport:
+def _scan_inputs(
+    workspace: Workspace,
+    report: InputReport,
+    marketing: MarketingReport | None,
+    record: RunRecord,
+    echo: Printer,
+) -> tuple[InputReport, MarketingReport | None]:
     """One full read of each input (checksums for the run log, a UTF-8 check), then the input as dbt reads
     it: unchanged, or staged as UTF-8 when some file is not (see input_check.stage_as_utf8)."""
-    scans = tuple(scan_file(path) for path in report.files)
-    record.inputs = describe_scans(scans)
+    is_text = report.spec is None or report.spec.format != "parquet"
+    scans = tuple(scan_file(path, text=is_text) for path in report.files)
+    marketing_scans = tuple(scan_file(path) for path in marketing.files) if marketing else ()
+    record.inputs = describe_scans((*scans, *marketing_scans))
     staged = stage_as_utf8(report, scans, workspace.build_dir / "utf8")
-    record.encoding = "utf-8" if staged is report else f"utf-8 (stray bytes read as {STRAY_BYTE_ENCODING})"
-    for scan in scans:
+    if marketing:
+        marketing = stage_marketing_as_utf8(
+            marketing, marketing_scans, workspace.build_dir / "utf8_marketing"
+        )
+    is_utf8 = staged is report and all(scan.is_utf8 for scan in marketing_scans)
+    record.encoding = "utf-8" if is_utf8 else f"utf-8 (stray bytes read as {STRAY_BYTE_ENCODING})"
+    for scan in (*scans, *marketing_scans):
         if not scan.is_utf8:
             echo(
                 f"note: {scan.path} is not valid UTF-8 (first at line {scan.first_bad_line}): its stray "
                 f"bytes are read as {STRAY_BYTE_ENCODING} from a UTF-8 copy in {workspace.build_dir / 'utf8'}"
                 "; values they make unparseable are rejected"
             )
-    for path in staged.files:
-        check_csv_shape(path, read_header(path), "utf-8")
-    return staged
+    spec = staged.spec
+    if spec is None or spec.format == "csv":
+        delimiter, header = (spec.delimiter or ",", spec.header) if spec else (",", True)
+        for path in staged.files:
+            check_csv_shape(path, read_columns(path, spec), "utf-8", delimiter, header)
+    return staged, marketing
 
 
-def working_counts(workspace: Workspace) -> dict[str, Any]:
-    """Row counts of a failed build's working copy, if staging got that far (for the run log)."""
-    try:
-        with open_published(workspace.working_db) as connection:
-            if not table_exists(connection, "stg_sales_reconciliation"):
-                return {}
-            return fetch_dicts(
-                connection,
-                "select raw_row_count, clean_row_count, rejected_row_count, collapsed_duplicate_count "
-                "from stg_sales_reconciliation",
-            )[0]
-    except (WarehouseNotBuilt, duckdb.Error, IndexError, OSError):
-        return {}
+def _data_cannot_make_a_warehouse(
+    workspace: Workspace, report: InputReport, record: RunRecord, echo: Printer, max_share: float | None
+) -> int:
+    """The staging gate failed: one screen of reasons instead of a test name; exit 2, nothing published."""
+    spec_name = report.spec.name if report.spec else "none (the default columns)"
+    lines = unusable_input_screen(
+        workspace.working_db, workspace.published_db, spec_name, max_share, row_label(report.spec)
+    )
+    for line in lines:
+        echo(line)
+    message = lines[0].removeprefix("error: ")
+    append_run(workspace, record.finish("bad_input", counts=working_counts(workspace), message=message))
+    return EXIT_BAD_INPUT
 
 
 def _locked_build(
-    request: BuildRequest, workspace: Workspace, report: InputReport, record: RunRecord, echo: Printer
+    request: BuildRequest,
+    workspace: Workspace,
+    report: InputReport,
+    marketing: MarketingReport | None,
+    record: RunRecord,
+    echo: Printer,
 ) -> int:
-    report = _scan_inputs(workspace, report, record, echo)
+    report, marketing = _scan_inputs(workspace, report, marketing, record, echo)
     full_refresh = request.full_refresh
     if not full_refresh:
-        reason = full_refresh_reason(workspace.published_db, report, request.as_of_date)
+        marketing_files = marketing.files if marketing else ()
+        spec_text = report.spec.to_env() if report.spec else ""
+        reason = full_refresh_reason(
+            workspace.published_db, report, request.as_of_date, marketing_files, spec_text
+        )
         if reason:
             echo(f"note: full refresh: {reason}")
             full_refresh = True
-    prepare_working_copy(workspace, full_refresh)
     echo(f"building from {report.pattern} ({len(report.files)} file(s), {report.total_bytes:,} bytes)")
-    outcome: BuildOutcome = run_dbt(
-        dbt_build_args(workspace, request),
-        dbt_environment(workspace, report, request.as_of_date),
-        quiet=not request.verbose,
-    )
+    if marketing:
+        echo(f"marketing from {marketing.describe()}")
+    # dbt starts the working copy and its on-run-end hook publishes it when every node passed: the same
+    # path as a plain `dbt build` (dbt_session, dbt_plugin); this session only tells it the runner holds
+    # the lock and writes the run log.
+    with runner_session(workspace, record, DuckDBFilePublisher(workspace), report.total_bytes) as session:
+        outcome: BuildOutcome = run_dbt(
+            dbt_build_args(workspace, replace(request, full_refresh=full_refresh)),
+            dbt_environment(
+                workspace,
+                report,
+                request.as_of_date,
+                marketing=marketing,
+                max_rejected_share=request.max_rejected_share,
+            ),
+            quiet=not request.verbose,
+        )
     echo(format_layers(summarise_layers(outcome.nodes), dbt_wall_seconds(outcome.nodes)))
-    if not outcome.success:
-        failed = outcome.failed_nodes
+    if not session.published and gate_failed(outcome):
+        return _data_cannot_make_a_warehouse(workspace, report, record, echo, request.max_rejected_share)
+    if not session.published:
+        failed = tuple(node for node in outcome.failed_nodes if node.resource_type != "operation")
         for node in failed:
             echo(f"FAILED: {node.describe()}")
-        if not failed:
+        if session.error and not failed:
+            echo(f"error: {session.error}")
+        elif not failed:
             echo(f"FAILED: {outcome.error or 'dbt reported a failure'}")
+        hint = disk_full_hint(failed, workspace)
+        if hint:
+            echo(hint)
         echo(f"The published warehouse ({workspace.published_db}) is unchanged.")
         append_run(
             workspace,
@@ -271,13 +324,13 @@ def _locked_build(
                 "failed",
                 counts=working_counts(workspace),
                 failing_nodes=[node.unique_id for node in failed],
-                message=outcome.error or (failed[0].describe() if failed else ""),
+                message=failed[0].describe() if failed else session.error or outcome.error or "",
             ),
         )
-        return EXIT_BUILD_FAILED
+        if isinstance(session.failure, NotEnoughSpace):
+            return EXIT_NO_SPACE
+        return EXIT_LOCKED if isinstance(session.failure, WarehouseInUse) else EXIT_BUILD_FAILED
 
-    record.status = "publishing"
-    publish(workspace)
     # Refresh <export_dir>/campaign_targets.csv from the just-published warehouse (read-only, tmp file +
     # rename). Never raises: a failure is one warning line and leaves the published build as it is.
     from salesdw.outputs.export import drop_build_export, refresh_build_export
@@ -293,6 +346,12 @@ def _locked_build(
             if table_exists(connection, "dim_customer"):
                 counts = warehouse_counts(connection)
                 echo(format_counts(counts))
+                marketing_line = marketing_summary(connection)
+                if marketing_line:
+                    echo(marketing_line)
+            load = read_load_rejections(connection, row_label(report.spec))
+            for line in format_short_summary(load) if load else []:
+                echo(line)
             from salesdw.outputs.insights import print_key_insights
 
             print_key_insights(connection, echo)

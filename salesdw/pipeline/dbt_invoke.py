@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from salesdw.paths import PROJECT_ROOT
@@ -77,13 +78,19 @@ def release_duckdb() -> None:
     if env is not None:
         env.close()
     DuckDBConnectionManager.close_all_connections()
+    # A plain dbt session in this process that never reached its end: record it and release its lock.
+    from salesdw.pipeline.dbt_session import end_open_sessions
+
+    end_open_sessions()
 
 
 def run_dbt(args: list[str], env: Mapping[str, str], quiet: bool = True) -> BuildOutcome:
     """Invokes dbt with the project root as the project and profiles directory."""
     from dbt.cli.main import dbtRunner
 
-    flags = ["--quiet"] if quiet else []
+    # Quiet: nothing of dbt's on the console, not even its failure lines (which name tests: the runner says
+    # what failed in words, from the node results); its log file keeps everything (debug).
+    flags = ["--quiet", "--log-level", "none", "--log-level-file", "debug"] if quiet else []
     command = [*flags, *args, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
     with environment(env):
         try:
@@ -94,12 +101,38 @@ def run_dbt(args: list[str], env: Mapping[str, str], quiet: bool = True) -> Buil
         # dbtRunner turns Ctrl-C (and the runner's SIGTERM handler) into a failed result: re-raise it.
         raise KeyboardInterrupt
     nodes = tuple(_node_results(result.result))
-    error = None if result.exception is None else _one_line(str(result.exception))
+    error = None if result.exception is None else one_line(str(result.exception))
     return BuildOutcome(success=bool(result.success), nodes=nodes, error=error)
 
 
 def _node_results(result: Any) -> Iterator[NodeResult]:
-    node_results = list(getattr(result, "results", None) or ())
+    return node_results_of(list(getattr(result, "results", None) or ()))
+
+
+def node_results_from_hook(rows: list[dict[str, Any]]) -> tuple[NodeResult, ...]:
+    """The results an on-run-end hook hands over as JSON (macros/finish_build.sql), as NodeResults: the
+    same records the runner gets from dbtRunner, so both judge and describe nodes the same way."""
+    items = [
+        SimpleNamespace(
+            node=SimpleNamespace(
+                unique_id=row["unique_id"],
+                name=row.get("name", row["unique_id"]),
+                resource_type=row.get("resource_type", ""),
+                original_file_path=row.get("original_file_path", ""),
+                attached_node=row.get("attached_node"),
+                depends_on=SimpleNamespace(nodes=row.get("depends_on") or []),
+            ),
+            status=row.get("status", ""),
+            timing=[],
+            message=row.get("message"),
+            failures=row.get("failures"),
+        )
+        for row in rows
+    ]
+    return tuple(node_results_of(items))
+
+
+def node_results_of(node_results: list[Any]) -> Iterator[NodeResult]:
     model_layers = {
         item.node.unique_id: _layer_of_path(str(item.node.original_file_path))
         for item in node_results
@@ -141,7 +174,8 @@ def _layer_of(node: Any, model_layers: Mapping[str, str]) -> str:
     return _layer_of_path(str(getattr(node, "original_file_path", "")))
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
+    """The first non-blank line of a (DuckDB, dbt) error message."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[0] if lines else text
 

@@ -22,26 +22,35 @@ class BuildLocked(Exception):
 @contextmanager
 def build_lock(workspace: Workspace, record: RunRecord) -> Iterator[None]:
     """Held for the whole build; the kernel releases it if the process dies, even by SIGKILL."""
-    workspace.data_dir.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(workspace.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    descriptor = acquire_build_lock(workspace, record)
     try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildLocked(_holder_message(workspace)) from None
-        holder = {
-            "pid": os.getpid(),
-            "started_at": record.started_at,
-            "input": record.input,
-            "run_id": record.run_id,
-        }
-        # Write, then cut: a waiting build never reads an empty file (at worst a longer stale tail).
-        content = json.dumps(holder).encode()
-        os.pwrite(descriptor, content, 0)
-        os.ftruncate(descriptor, len(content))
         yield
     finally:
         os.close(descriptor)
+
+
+def acquire_build_lock(workspace: Workspace, record: RunRecord) -> int:
+    """Takes the lock and names its holder in the lock file; returns the descriptor, whose closing (or the
+    process's end) releases it. Raises BuildLocked naming the holder when another build has it."""
+    workspace.data_dir.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(workspace.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise BuildLocked(_holder_message(workspace)) from None
+    holder = {
+        "pid": os.getpid(),
+        "started_at": record.started_at,
+        "input": record.input,
+        "run_id": record.run_id,
+        "command": record.command,
+    }
+    # Write, then cut: a waiting build never reads an empty file (at worst a longer stale tail).
+    content = json.dumps(holder).encode()
+    os.pwrite(descriptor, content, 0)
+    os.ftruncate(descriptor, len(content))
+    return descriptor
 
 
 def _holder_message(workspace: Workspace) -> str:

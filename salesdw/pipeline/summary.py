@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 
 from salesdw.pipeline.dbt_invoke import LAYERS, NodeResult
-from salesdw.readers import fetch_dicts
+from salesdw.readers import fetch_dicts, table_exists
 
 
 @dataclass(frozen=True)
@@ -83,10 +83,14 @@ def warehouse_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     reconciliation = fetch_dicts(
         connection,
         """
-        select raw_row_count, clean_row_count, rejected_row_count, collapsed_duplicate_count,
-            source_file_count, is_reconciled
+        select raw_row_count, clean_row_count, return_row_count, rejected_row_count,
+            collapsed_duplicate_count, source_file_count, is_reconciled
         from stg_sales_reconciliation
         """,
+    )[0]
+    returns = fetch_dicts(
+        connection,
+        "select count(*) as return_count, sum(returned_amount) as returned_amount from fact_returns",
     )[0]
     customers = fetch_dicts(
         connection,
@@ -96,19 +100,46 @@ def warehouse_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         connection,
         "select min(order_date) as first_order_date, max(order_date) as last_order_date from fact_sales",
     )[0]
-    return {**reconciliation, **customers, **dates}
+    return {**reconciliation, **customers, **dates, **returns}
 
 
 def format_counts(counts: dict[str, Any]) -> str:
+    """The row reconciliation, customers, revenue and dates. Returns appear only when the data has some."""
     revenue = counts["revenue"] or Decimal(0)
+    return_rows = counts.get("return_row_count") or 0
+    returned = counts.get("returned_amount") or Decimal(0)
+    revenue_line = f"revenue   ${revenue:,.2f}"
+    if counts.get("return_count"):
+        net = revenue - returned
+        revenue_line += f" gross - ${returned:,.2f} in {counts['return_count']:,} return(s) = ${net:,.2f} net"
     return "\n".join(
         [
             f"rows      raw {counts['raw_row_count']:,} = clean {counts['clean_row_count']:,}"
-            f" + rejected {counts['rejected_row_count']:,}"
+            + (f" + returns {return_rows:,}" if return_rows else "")
+            + f" + rejected {counts['rejected_row_count']:,}"
             f" + collapsed duplicates {counts['collapsed_duplicate_count']:,}"
             f" ({counts['source_file_count']} file(s))",
             f"customers {counts['customer_count']:,}",
-            f"revenue   ${revenue:,.2f}",
+            revenue_line,
             f"orders    {counts['first_order_date']} to {counts['last_order_date']}",
         ]
     )
+
+
+def marketing_summary(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """A line per marketing source kind with files: raw = clean + rejected + collapsed (None without any)."""
+    if not table_exists(connection, "stg_marketing_reconciliation"):
+        return None
+    rows = fetch_dicts(
+        connection,
+        "select * from stg_marketing_reconciliation where source_file_count > 0 order by source_kind",
+    )
+    labels = {"ad_spend": "ad spend", "touchpoints": "touches"}
+    lines = [
+        f"{labels.get(row['source_kind'], row['source_kind']):<10}"
+        f"raw {row['raw_row_count']:,} = clean {row['clean_row_count']:,}"
+        f" + rejected {row['rejected_row_count']:,}"
+        f" + collapsed duplicates {row['collapsed_duplicate_count']:,} ({row['source_file_count']} file(s))"
+        for row in rows
+    ]
+    return "\n".join(lines) or None

@@ -1,0 +1,41 @@
+{#- Parsing of the marketing files' text fields (dates reuse parse_iso_date, amounts parse_amount). -#}
+
+{% macro parse_event_time(column) -%}
+    {{ return(adapter.dispatch('parse_event_time')(column)) }}
+{%- endmacro %}
+
+{% macro default__parse_event_time(column) -%}
+    {#- An ISO date or timestamp: 2021-03-05, 2021-03-05 14:02, 2021-03-05T14:02:11.250. With a UTC offset
+        (Z, +02:00, -0500) it is converted to UTC; without one it is taken as written. Anything else (day-first
+        dates, epoch numbers, 2021-3-5) stays unparsed. The session time zone never matters: a timestamp with
+        an offset is converted explicitly to UTC, one without is never converted. `column` is trimmed text.
+        'Z' (the usual offset of click trackers) is read without the time-zone library. -#}
+    {%- set local = "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?" -%}
+    case
+        when regexp_full_match({{ column }}, '[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?')
+            then try_cast({{ column }} as timestamp)
+        when regexp_full_match({{ column }}, '{{ local }}Z')
+            then try_cast(left({{ column }}, length({{ column }}) - 1) as timestamp)
+        when regexp_full_match({{ column }}, '{{ local }} ?([+-][0-9]{2}(:?[0-9]{2})?)')
+            then timezone('UTC', try_cast({{ column }} as timestamptz))
+    end
+{%- endmacro %}
+
+{% macro parse_count(column) -%}
+    {#- A whole non-negative number: 1234, 1,234 or 1234.0 (as a float column exports it). -#}
+    case
+        when regexp_full_match({{ column }}, '([0-9]{1,3}(,[0-9]{3})+|[0-9]{1,18})(\.0+)?')
+            then try_cast(split_part(replace({{ column }}, ',', ''), '.', 1) as bigint)
+    end
+{%- endmacro %}
+
+{% macro marketing_label(column) -%}
+    {#- Channels and event types are labels: trimmed and lower-cased, so Google_Ads and google_ads are one
+        channel. Null when empty. -#}
+    lower(nullif(trim({{ column }}), ''))
+{%- endmacro %}
+
+{% macro no_value_label() -%}
+    {#- The channel of an order without a touch in its window, and the campaign of a touch without one. -#}
+    '(none)'
+{%- endmacro %}

@@ -1,0 +1,242 @@
+{#- Reading the optional marketing files (models/staging/marketing). Each source is a glob in the marketing
+    directory (SALESDW_MARKETING_DIR; empty = no marketing files). DuckDB's readers fail on a glob that matches
+    nothing, so the models ask at compile time which files exist and read only those; with none they select
+    from a typed empty relation. -#}
+
+{% macro marketing_fields(kind) -%}
+    {#- The documented mapping from raw keys (CSV columns or JSON keys) to staging fields: a field takes the
+        first of its keys that is present and not empty. The click-tracking JSON shape
+        {"campaign_id", "user_id", "source", "ad_id", "timestamp"} maps user_id -> customer_id,
+        source -> channel, timestamp -> event_time; a row that uses user_id and has no event_type is a click. -#}
+    {%- set fields = {
+        'ad_spend': [
+            {'name': 'date', 'keys': ['date']},
+            {'name': 'channel', 'keys': ['channel']},
+            {'name': 'campaign_id', 'keys': ['campaign_id']},
+            {'name': 'campaign_name', 'keys': ['campaign_name']},
+            {'name': 'impressions', 'keys': ['impressions']},
+            {'name': 'clicks', 'keys': ['clicks']},
+            {'name': 'conversions', 'keys': ['conversions']},
+            {'name': 'spend', 'keys': ['spend']},
+        ],
+        'touchpoints': [
+            {'name': 'event_time', 'keys': ['event_time', 'timestamp']},
+            {'name': 'customer_id', 'keys': ['customer_id', 'user_id']},
+            {'name': 'channel', 'keys': ['channel', 'source']},
+            {'name': 'campaign_id', 'keys': ['campaign_id']},
+            {'name': 'event_type', 'keys': ['event_type'], 'click_tracking_default': 'click'},
+            {'name': 'ad_id', 'keys': ['ad_id']},
+        ],
+    } -%}
+    {{ return(fields[kind]) }}
+{%- endmacro %}
+
+{% macro click_tracking_key() -%}
+    {#- The key that marks a row in the click-tracking shape. -#}
+    {{ return('user_id') }}
+{%- endmacro %}
+
+{% macro marketing_glob(relation) -%}
+    {#- The path glob inside a marketing source's rendered reader call: read_csv('<glob>', ...). -#}
+    {{ return((relation | string).split("'")[1]) }}
+{%- endmacro %}
+
+{% macro marketing_files(relation) -%}
+    {#- The files the source's glob matches now (sorted), [] when the marketing directory is not set. At parse
+        time (no database) and in unit tests (the source is a fixture) the source counts as present, so dbt
+        records the dependency and the fixture is read. -#}
+    {%- if not execute or model.resource_type == 'unit_test' -%}
+        {{ return(['(parse time)']) }}
+    {%- endif -%}
+    {%- set pattern = marketing_glob(relation) -%}
+    {%- if pattern.startswith('/') and pattern.split('/') | length == 2 -%}
+        {#- SALESDW_MARKETING_DIR is empty: the glob is '/<name>*.csv', i.e. no marketing directory. -#}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set found = run_query("select file from glob('" ~ pattern | replace("'", "''") ~ "') order by file") -%}
+    {{ return(found.columns[0].values() | list) }}
+{%- endmacro %}
+
+{% macro marketing_csv_columns(relation) -%}
+    {#- The columns the CSV files of a source have (the union of their headers), read at compile time. -#}
+    {%- if not execute or model.resource_type == 'unit_test' -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set described = run_query("select column_name from (describe select * from " ~ relation ~ ")") -%}
+    {{ return(described.columns[0].values() | list) }}
+{%- endmacro %}
+
+{% macro sql_string_list(values) -%}
+    {#- A constant list for `in (...)`, '' first so it is never empty. -#}
+    '' {%- for value in values %}, '{{ value | replace("'", "''") }}'{% endfor %}
+{%- endmacro %}
+
+{% macro marketing_raw_rows(kind, csv_relation, jsonl_relation, loaded_files=none, loaded_relation=none) -%}
+    {#- One row per raw record of the files of one kind (ad_spend or touchpoints), CSV and JSON lines alike:
+        source_file, source_format, raw_line (the JSON line; null for CSV), is_json_object and one text column
+        raw_<field> per field of marketing_fields(kind). On an incremental run only files not in loaded_files
+        (a constant list, so DuckDB prunes the others) nor in loaded_relation are read. Blank JSON lines are
+        not records. With no files at all: a typed empty relation. -#}
+    {%- set fields = marketing_fields(kind) -%}
+    {%- set parts = [] -%}
+    {%- set loaded_files = loaded_files or [] -%}
+    {%- set new_file_filter -%}
+        filename not in ({{ sql_string_list(loaded_files) }})
+        {%- if loaded_relation is not none %}
+        and filename not in (select source_file from {{ loaded_relation }})
+        {%- endif %}
+    {%- endset -%}
+
+    {%- if marketing_files(csv_relation) -%}
+        {%- set present = marketing_csv_columns(csv_relation) -%}
+        {%- set csv_part -%}
+    select
+        filename as source_file,
+        'csv' as source_format,
+        cast(null as varchar) as raw_line,
+        true as is_json_object,
+        {%- for field in fields %}
+        {{ marketing_csv_field(field, present) }} as raw_{{ field.name }}
+        {{- "," if not loop.last }}
+        {%- endfor %}
+    from {{ csv_relation }}
+    where {{ new_file_filter }}
+        {%- endset -%}
+        {%- do parts.append(csv_part) -%}
+    {%- endif -%}
+
+    {%- if marketing_files(jsonl_relation) -%}
+        {%- set keys = [] -%}
+        {%- for field in fields -%}
+            {%- for key in field['keys'] if key not in keys -%}{%- do keys.append(key) -%}{%- endfor -%}
+        {%- endfor -%}
+        {%- if kind == 'touchpoints' and click_tracking_key() not in keys -%}
+            {%- do keys.append(click_tracking_key()) -%}
+        {%- endif -%}
+        {%- set jsonl_part -%}
+    select
+        source_file,
+        'jsonl' as source_format,
+        raw_line,
+        json_values is not null as is_json_object,
+        {%- for field in fields %}
+        {{ marketing_json_field(field, keys) }} as raw_{{ field.name }}
+        {{- "," if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            filename as source_file,
+            line as raw_line,
+            {{ json_object_values('line', keys) }} as json_values
+        from {{ jsonl_relation }}
+        where trim(coalesce(line, '')) <> ''
+            and {{ new_file_filter }}
+    ) as json_records
+        {%- endset -%}
+        {%- do parts.append(jsonl_part) -%}
+    {%- endif -%}
+
+    {%- if not parts -%}
+    select
+        cast(null as varchar) as source_file,
+        cast(null as varchar) as source_format,
+        cast(null as varchar) as raw_line,
+        cast(null as boolean) as is_json_object,
+        {%- for field in fields %}
+        cast(null as varchar) as raw_{{ field.name }}
+        {{- "," if not loop.last }}
+        {%- endfor %}
+    where false
+    {%- endif -%}
+    {{ parts | join('\n    union all\n') }}
+{%- endmacro %}
+
+{% macro marketing_csv_field(field, present) -%}
+    {#- A field from CSV columns: the first of its keys that is present and not blank (keys no file has are
+        skipped: a column that does not exist cannot be named). -#}
+    {%- set columns = [] -%}
+    {%- for key in field['keys'] if key in present or not execute or model.resource_type == 'unit_test' -%}
+        {%- do columns.append('"' ~ key ~ '"') -%}
+    {%- endfor -%}
+    {%- set default_key = '"' ~ click_tracking_key() ~ '"' if click_tracking_key() in present else none -%}
+    {{ first_non_blank(columns, field.get('click_tracking_default'), default_key) }}
+{%- endmacro %}
+
+{% macro marketing_json_field(field, keys) -%}
+    {#- A field from the JSON values list (1-based, in the order of `keys`). -#}
+    {%- set values = [] -%}
+    {%- for key in field['keys'] -%}
+        {%- do values.append('json_values[' ~ (keys.index(key) + 1) ~ ']') -%}
+    {%- endfor -%}
+    {%- set default_key = 'json_values[' ~ (keys.index(click_tracking_key()) + 1) ~ ']'
+        if click_tracking_key() in keys else none -%}
+    {{ first_non_blank(values, field.get('click_tracking_default'), default_key) }}
+{%- endmacro %}
+
+{% macro first_non_blank(expressions, default_value=none, default_key=none) -%}
+    {#- The first expression that is not null or blank, as it is (untrimmed: the raw text); else
+        default_value when default_key holds a value (the click-tracking shape's event type); else null. A
+        single expression is taken as it is (blank stays blank: the staging models treat blank as missing). -#}
+    {%- set has_default = default_value and default_key -%}
+    {%- if not expressions and not has_default -%}
+        cast(null as varchar)
+    {%- elif expressions | length == 1 and not has_default -%}
+        {{ expressions[0] }}
+    {%- else -%}
+        case
+            {%- for expression in expressions %}
+            when trim({{ expression }}) <> '' then {{ expression }}
+            {%- endfor %}
+            {%- if has_default %}
+            when trim({{ default_key }}) <> '' then '{{ default_value }}'
+            {%- endif %}
+        end
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro json_object_values(column, keys) -%}
+    {{ return(adapter.dispatch('json_object_values')(column, keys)) }}
+{%- endmacro %}
+
+{% macro default__json_object_values(column, keys) -%}
+    {#- The top-level keys' values of a JSON object as text (a list, 1-based in the order of keys), parsed
+        once; numbers come back as their text, so {"user_id": 123} and {"user_id": "123"} read the same. Null
+        when the line is not a JSON object (not JSON, cut off, an array or a bare value). -#}
+    case
+        when left(ltrim({{ column }}), 1) = '{'
+            then try(json_extract_string(
+                {{ column }},
+                [{% for key in keys %}'$."{{ key }}"'{{ ", " if not loop.last }}{% endfor %}]
+            ))
+    end
+{%- endmacro %}
+
+{% macro marketing_load_id(loaded_relation) -%}
+    {#- 1 on a full build, then +1 per incremental build (as stg_sales__validated's load_id). -#}
+    {%- if is_incremental() -%}
+        (select coalesce(max(load_id), 0) + 1 from {{ loaded_relation }})
+    {%- else -%}
+        1
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro loaded_source_files(relation) -%}
+    {#- The files an incremental model has already loaded (a constant list for pruning; the subquery filter
+        decides). Empty on a full build and in unit tests (`this` is a fixture CTE there). -#}
+    {%- set files = [] -%}
+    {%- if is_incremental() and execute and model.resource_type != 'unit_test' -%}
+        {%- set loaded = run_query("select distinct source_file from " ~ relation ~ " order by 1") -%}
+        {%- for row in loaded.rows -%}{%- do files.append(row[0]) -%}{%- endfor -%}
+    {%- endif -%}
+    {{ return(files) }}
+{%- endmacro %}
+
+{% macro identity_hash(columns) -%}
+    {{ return(adapter.dispatch('identity_hash')(columns)) }}
+{%- endmacro %}
+
+{% macro default__identity_hash(columns) -%}
+    {#- A 64-bit hash of several columns (nulls included), to find candidate duplicates by one integer column;
+        candidates are then compared field by field, so a collision never merges two different rows. -#}
+    hash({{ columns | join(', ') }})
+{%- endmacro %}

@@ -1,0 +1,136 @@
+{{ check_attribution_vars() }}
+
+{#- One row per order x touch in its attribution window, plus one row per order without a touch (channel
+    '(none)'), with everything every attribution model needs: the touch's position among the order's touches,
+    their count and the time-decay weights. The physical table behind order_attribution (a view that turns it
+    into order x touch x model), channel_performance and customer_acquisition. Empty when the build has no
+    marketing files.
+
+    The window join is by customer and a date range, so each order meets only its own customer's touches of
+    the lookback_days before it (never a cross join); one sort numbers the touches of every order. -#}
+
+with orders as (
+
+    select
+        order_id,
+        customer_key,
+        customer_id,
+        order_date,
+        amount
+    from {{ ref('fact_sales') }}
+
+),
+
+touches as (
+
+    select
+        customer_key,
+        event_time,
+        touch_date,
+        channel,
+        campaign_id,
+        event_type,
+        coalesce(ad_id, '') as ad_id
+    from {{ ref('fact_touchpoints') }}
+
+),
+
+marketing_loaded as (
+
+    select count(*) > 0 as has_marketing_files
+    from {{ ref('stg_marketing__loaded_files') }}
+
+),
+
+order_touches as materialized (
+
+    -- Left join: an order without a touch in its window keeps one row with null touch columns.
+    select
+        orders.order_id,
+        orders.customer_key,
+        orders.customer_id,
+        orders.order_date,
+        orders.amount,
+        touches.event_time,
+        touches.channel,
+        touches.campaign_id,
+        touches.event_type,
+        touches.ad_id,
+        {{ attribution_decay_weight(dbt.datediff('touches.touch_date', 'orders.order_date', 'day')) }}
+            as decay_weight
+    from orders
+    cross join marketing_loaded
+    left join touches
+        on orders.customer_key = touches.customer_key
+        and touches.touch_date <= orders.order_date
+        and touches.touch_date >= {{ dbt.dateadd('day', -1 * var('lookback_days'), 'orders.order_date') }}
+    where marketing_loaded.has_marketing_files
+
+),
+
+positioned as (
+
+    -- Touches of one order in time order; ties broken by channel, then campaign id (then event type and ad
+    -- id, so the order is total). Every function uses the same window, so one sort serves them all.
+    select
+        order_id,
+        customer_key,
+        customer_id,
+        order_date,
+        amount,
+        event_time,
+        channel,
+        campaign_id,
+        event_type,
+        row_number() over touch_order as touch_position,
+        count(*) over (touch_order rows between unbounded preceding and unbounded following) as touch_count,
+        decay_weight,
+        sum(decay_weight) over (touch_order rows between unbounded preceding and current row) as decay_running,
+        sum(decay_weight) over (touch_order rows between unbounded preceding and unbounded following)
+            as decay_total
+    from order_touches
+    where event_time is not null
+    window touch_order as (
+        partition by order_id
+        order by event_time, channel, campaign_id, event_type, ad_id
+    )
+
+)
+
+select
+    order_id,
+    customer_key,
+    customer_id,
+    order_date,
+    amount,
+    touch_position,
+    touch_count,
+    event_time,
+    channel,
+    campaign_id,
+    event_type,
+    decay_weight,
+    cast(decay_running as bigint) as decay_running,
+    cast(decay_total as bigint) as decay_total
+from positioned
+
+union all
+
+-- An order without a touch: credited to '(none)' under every model, one "touch" that takes the whole order.
+select
+    order_id,
+    customer_key,
+    customer_id,
+    order_date,
+    amount,
+    1 as touch_position,
+    1 as touch_count,
+    event_time,
+    {{ no_value_label() }} as channel,
+    {{ no_value_label() }} as campaign_id,
+    event_type,
+    1 as decay_weight,
+    1 as decay_running,
+    1 as decay_total
+from order_touches
+where event_time is null

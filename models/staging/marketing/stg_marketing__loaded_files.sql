@@ -1,0 +1,105 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='source_file',
+    on_schema_change='fail'
+) }}
+
+{#- One row per marketing file loaded into the warehouse: its kind and format, its size and modification time
+    when it was loaded, and its records counted straight from the file (independently of the validation
+    models, for the reconciliation). An incremental run records only new files. The runner compares this
+    table with the files it is about to read and forces a full refresh when a loaded file vanished or changed
+    (salesdw/pipeline/incremental.py). -#}
+
+{%- set loaded_files = loaded_source_files(this) %}
+{%- set sources = [
+    ('ad_spend', 'csv', source('marketing', 'ad_spend_csv')),
+    ('ad_spend', 'jsonl', source('marketing', 'ad_spend_jsonl')),
+    ('touchpoints', 'csv', source('marketing', 'touchpoints_csv')),
+    ('touchpoints', 'jsonl', source('marketing', 'touchpoints_jsonl')),
+] %}
+{%- set present = [] %}
+{%- set counted = [] %}
+{%- for kind, format, relation in sources %}
+    {%- set files = marketing_files(relation) %}
+    {%- if files %}
+        {%- do present.append((kind, format, relation)) %}
+    {%- endif %}
+    {#- The files not loaded yet, as a constant list, so DuckDB reads only those to count their records. #}
+    {%- set new_files = [] %}
+    {%- for path in files if path not in loaded_files %}{% do new_files.append(path) %}{% endfor %}
+    {%- if new_files %}
+        {%- do counted.append((format, relation, new_files)) %}
+    {%- endif %}
+{%- endfor %}
+
+with files as (
+
+    {%- for kind, format, relation in present %}
+    -- read_blob without its content column only stats the files.
+    select
+        '{{ kind }}' as source_kind,
+        '{{ format }}' as source_format,
+        filename as source_file,
+        size as file_bytes,
+        last_modified as file_modified_at
+    from read_blob('{{ marketing_glob(relation) | replace("'", "''") }}')
+    {{ "union all" if not loop.last }}
+    {%- else %}
+    select
+        cast(null as varchar) as source_kind,
+        cast(null as varchar) as source_format,
+        cast(null as varchar) as source_file,
+        cast(null as bigint) as file_bytes,
+        cast(null as timestamp with time zone) as file_modified_at
+    where false
+    {%- endfor %}
+
+),
+
+new_files as (
+
+    select *
+    from files
+    where source_file not in ({{ sql_string_list(loaded_files) }})
+    {%- if is_incremental() %}
+        and source_file not in (select source_file from {{ this }})
+    {%- endif %}
+
+),
+
+record_counts as (
+
+    {%- for format, relation, new_paths in counted %}
+    select
+        filename as source_file,
+        count(*) as raw_row_count
+    from {{ relation }}
+    where filename in ({{ sql_string_list(new_paths) }})
+        {%- if format == 'jsonl' %}
+        -- Blank lines are not records.
+        and trim(coalesce(line, '')) <> ''
+        {%- endif %}
+    group by filename
+    {{ "union all" if not loop.last }}
+    {%- else %}
+    select
+        cast(null as varchar) as source_file,
+        cast(null as bigint) as raw_row_count
+    where false
+    {%- endfor %}
+
+)
+
+select
+    new_files.source_kind,
+    new_files.source_format,
+    new_files.source_file,
+    new_files.file_bytes,
+    new_files.file_modified_at,
+    coalesce(record_counts.raw_row_count, 0) as raw_row_count,
+    nullif('{{ var("as_of_date") }}', '') as as_of_date,
+    {{ marketing_load_id(this) }} as load_id
+from new_files
+left join record_counts
+    on new_files.source_file = record_counts.source_file

@@ -1,0 +1,261 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail'
+) }}
+
+{#- One row per raw touchpoint record (touchpoints*.csv and touchpoints*.jsonl): the parsed values, the verdict
+    and, for rejected records, the raw text. An incremental run reads only files not loaded
+    yet and appends their rows; a new touch identical to a loaded one collapses into it (touches have no id
+    that could conflict, so loaded rows never change). -#}
+
+{%- set loaded_files = loaded_source_files(this) %}
+{%- set stored_columns = [
+    'source_file', 'source_format', 'raw_line', 'raw_event_time', 'raw_customer_id', 'raw_channel',
+    'raw_campaign_id', 'raw_event_type', 'raw_ad_id', 'customer_id', 'customer_key', 'event_time', 'touch_date',
+    'channel', 'campaign_id', 'event_type', 'ad_id', 'row_rejection_reason'
+] %}
+
+with raw_rows as (
+
+    {{ marketing_raw_rows(
+        'touchpoints',
+        source('marketing', 'touchpoints_csv'),
+        source('marketing', 'touchpoints_jsonl'),
+        loaded_files,
+        this if is_incremental() else none
+    ) }}
+
+),
+
+trimmed as (
+
+    select
+        source_file,
+        source_format,
+        raw_line,
+        is_json_object,
+        raw_event_time,
+        raw_customer_id,
+        raw_channel,
+        raw_campaign_id,
+        raw_event_type,
+        raw_ad_id,
+        nullif(trim(raw_event_time), '') as event_time_text,
+        nullif(trim(raw_customer_id), '') as customer_id_text,
+        nullif(trim(raw_channel), '') as channel_text,
+        nullif(trim(raw_campaign_id), '') as campaign_id,
+        nullif(trim(raw_event_type), '') as event_type_text,
+        nullif(trim(raw_ad_id), '') as ad_id
+    from raw_rows
+
+),
+
+parsed as (
+
+    select
+        *,
+        {{ canonical_id('customer_id_text') }} as customer_id,
+        {{ parse_event_time('event_time_text') }} as event_time,
+        lower(channel_text) as channel,
+        lower(event_type_text) as event_type
+    from trimmed
+
+),
+
+checked as (
+
+    select
+        *,
+        -- Checks run in the order of seeds/marketing_rejection_reasons.csv; the first that fails is the reason.
+        case
+            when not is_json_object then 'malformed_json_line'
+            when customer_id_text is null then 'missing_customer_id'
+            when customer_id is null then 'invalid_customer_id'
+            when event_time_text is null then 'missing_event_time'
+            when event_time is null then 'unparseable_event_time'
+            when touch_date < date '{{ var("valid_order_date_min") }}'
+                or touch_date > date '{{ var("valid_order_date_max") }}'
+                then 'date_out_of_range'
+            {% if var('as_of_date') -%}
+            when touch_date > date '{{ var("as_of_date") }}' then 'date_after_as_of_date'
+            {% endif -%}
+            when channel is null then 'missing_channel'
+            when length(channel) > {{ var('max_id_length') }} or channel = {{ no_value_label() }}
+                then 'invalid_channel'
+            when length(campaign_id) > {{ var('max_id_length') }} or campaign_id = {{ no_value_label() }}
+                then 'invalid_campaign_id'
+            when event_type is null then 'missing_event_type'
+        end as row_rejection_reason
+    from (
+        select
+            *,
+            cast(event_time as date) as touch_date
+        from parsed
+    ) as dated
+
+),
+
+row_checked as materialized (
+
+    -- Read three times below, so computed once, and kept narrow: the raw text only for rejected records
+    -- (a clean touch's parsed fields are all there is to know; loaded touches are never judged again), the
+    -- JSON line only for rejected lines. touch_hash: a 64-bit hash of the touch's identity (every parsed
+    -- field), so duplicates are looked for by one integer column; equal hashes are then compared field by
+    -- field.
+    select
+        source_file,
+        source_format,
+        {%- for raw_column in ['raw_line', 'raw_event_time', 'raw_customer_id', 'raw_channel', 'raw_campaign_id',
+            'raw_event_type', 'raw_ad_id'] %}
+        case when row_rejection_reason is not null then {{ raw_column }} end as {{ raw_column }},
+        {%- endfor %}
+        customer_id,
+        {{ id_key('customer_id') }} as customer_key,
+        event_time,
+        touch_date,
+        channel,
+        campaign_id,
+        event_type,
+        ad_id,
+        row_rejection_reason,
+        case
+            when row_rejection_reason is null
+                then {{ identity_hash(['customer_id', 'event_time', 'channel', 'campaign_id', 'event_type', 'ad_id']) }}
+        end as touch_hash
+    from checked
+
+),
+
+repeated_hashes as (
+
+    -- Hashes of clean rows seen more than once among the new rows: usually none.
+    select touch_hash
+    from row_checked
+    where touch_hash is not null
+    group by touch_hash
+    having count(*) > 1
+
+),
+
+single_rows as (
+
+    select
+        {%- for column in stored_columns %}
+        {{ column }},
+        {%- endfor %}
+        touch_hash,
+        1 as identical_row_number
+    from row_checked
+    where touch_hash is null
+        or touch_hash not in (select touch_hash from repeated_hashes)
+
+),
+
+repeated_rows as (
+
+    -- Rows sharing a hash: numbered within their exact identity (null campaign or ad id equal to null).
+    select
+        {%- for column in stored_columns %}
+        {{ column }},
+        {%- endfor %}
+        touch_hash,
+        row_number() over (
+            partition by customer_key, event_time, channel, coalesce(campaign_id, ''), event_type,
+                coalesce(ad_id, '')
+            order by source_file
+        ) as identical_row_number
+    from row_checked
+    where touch_hash in (select touch_hash from repeated_hashes)
+
+),
+
+candidates as (
+
+    select * from single_rows
+    union all
+    select * from repeated_rows
+
+),
+
+{%- if is_incremental() %}
+
+already_loaded as (
+
+    -- New clean rows identical to a loaded clean touch (a re-delivered file): the loaded copy stays.
+    select distinct
+        candidates.customer_key,
+        candidates.event_time,
+        candidates.channel,
+        candidates.campaign_id,
+        candidates.event_type,
+        candidates.ad_id
+    from candidates
+    inner join {{ this }} as loaded
+        on candidates.customer_key = loaded.customer_key
+        and candidates.event_time = loaded.event_time
+        and candidates.channel = loaded.channel
+        and coalesce(candidates.campaign_id, '') = coalesce(loaded.campaign_id, '')
+        and candidates.event_type = loaded.event_type
+        and coalesce(candidates.ad_id, '') = coalesce(loaded.ad_id, '')
+    where candidates.touch_hash is not null
+        and loaded.row_outcome = 'clean'
+
+),
+
+{%- endif %}
+
+judged as (
+
+    select
+        {%- for column in stored_columns %}
+        candidates.{{ column }},
+        {%- endfor %}
+        candidates.row_rejection_reason is null
+        and (
+            candidates.identical_row_number > 1
+            {%- if is_incremental() %}
+            or already_loaded.customer_key is not null
+            {%- endif %}
+        ) as is_collapsed_duplicate
+    from candidates
+    {%- if is_incremental() %}
+    left join already_loaded
+        on candidates.customer_key = already_loaded.customer_key
+        and candidates.event_time = already_loaded.event_time
+        and candidates.channel = already_loaded.channel
+        and coalesce(candidates.campaign_id, '') = coalesce(already_loaded.campaign_id, '')
+        and candidates.event_type = already_loaded.event_type
+        and coalesce(candidates.ad_id, '') = coalesce(already_loaded.ad_id, '')
+        and candidates.touch_hash is not null
+    {%- endif %}
+
+)
+
+select
+    source_file,
+    source_format,
+    raw_line,
+    raw_event_time,
+    raw_customer_id,
+    raw_channel,
+    raw_campaign_id,
+    raw_event_type,
+    raw_ad_id,
+    customer_id,
+    customer_key,
+    event_time,
+    touch_date,
+    channel,
+    campaign_id,
+    event_type,
+    ad_id,
+    row_rejection_reason as rejection_reason,
+    is_collapsed_duplicate,
+    case
+        when row_rejection_reason is not null then 'rejected'
+        when is_collapsed_duplicate then 'collapsed_duplicate'
+        else 'clean'
+    end as row_outcome,
+    {{ marketing_load_id(this) }} as load_id
+from judged
