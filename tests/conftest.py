@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import settings
 
-from salesdw.paths import DEFAULT_RAW_PATH
+from salesdw.paths import DEFAULT_MARKETING_DIR, DEFAULT_RAW_PATH
 from tests import long_history
 from tests.helpers import BuildRun, build_warehouse, write_random_orders
 from tests.reference import business_rules
@@ -81,8 +81,11 @@ def random_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildRun, pd
 
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> BuildRun:
-    """The bundled sample (what `python run_pipeline.py` builds), built once for every test that needs it."""
-    run = build_warehouse(DEFAULT_RAW_PATH, tmp_path_factory.mktemp("sample") / "data")
+    """The bundled sample with its marketing files (what `python run_pipeline.py` builds), built once for
+    every test that needs it."""
+    run = build_warehouse(
+        DEFAULT_RAW_PATH, tmp_path_factory.mktemp("sample") / "data", marketing_dir=DEFAULT_MARKETING_DIR
+    )
     assert run.exit_code == 0, run.output
     return run
 

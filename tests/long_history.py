@@ -1,9 +1,10 @@
 """A seeded order history of two and a half years, written like a real export, independent of the project's
 generator (salesdw.sample): customers who came and went, so some are Lost (and worth winning back), a shop
 closure (two months without a single order), same-day repeat orders, customers planted on both sides of the
-Lost and New rules, and two planted cohorts that tie for the best month-1 retention, the first of them
+Lost and New rules, two planted cohorts that tie for the best month-1 retention, the first of them
 exactly insight_min_cohort_size customers (rules read from seeds/business_rules.csv, so an edit moves them
-along)."""
+along), and cancellations (returns): of part of an order, of more than a customer ever bought (net revenue
+below zero) and of a customer without an order in the file."""
 
 from __future__ import annotations
 
@@ -125,9 +126,39 @@ def planted_cohorts(rules: Mapping[str, float]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["order_date", "customer_id", "amount"])
 
 
+def returns(orders: pd.DataFrame, seed: int = 2016) -> pd.DataFrame:
+    """Cancellation rows (is_return): 40 simulated customers return part of an order a few days after it,
+    one returns more than all their orders (net revenue below zero) and one unknown customer (a purchase
+    before the file starts) returns something. Never in the closure, never after the last order day."""
+    rng = np.random.default_rng(seed + 2)
+    simulated = orders[orders.customer_id < 900_000]
+    picked = simulated.iloc[rng.choice(len(simulated), size=40, replace=False)]
+    days = picked.order_date + pd.to_timedelta(rng.integers(1, 20, len(picked)), unit="D")
+    rows = pd.DataFrame(
+        {
+            "order_date": days.to_numpy(),
+            "customer_id": picked.customer_id.to_numpy(),
+            "amount": np.round(picked.amount.to_numpy() * rng.uniform(0.2, 0.9, len(picked)), 2),
+        }
+    )
+    rows = rows[(rows.order_date <= LAST_ORDER_DAY) & ~_is_closed(rows.order_date)]
+    spender = simulated.groupby("customer_id").amount.sum().sort_values().index[len(simulated) // 4]
+    over = simulated[simulated.customer_id == spender]
+    extra = pd.DataFrame(
+        {
+            "order_date": [over.order_date.max() + pd.Timedelta(days=2), FIRST_DAY + pd.Timedelta(days=40)],
+            "customer_id": [spender, 899_999],
+            "amount": [round(over.amount.sum() + 25.0, 2), 60.0],
+        }
+    )
+    rows = pd.concat([rows, extra], ignore_index=True)
+    rows = rows[rows.order_date <= LAST_ORDER_DAY]
+    return rows.assign(order_id=9_200_000 + np.arange(len(rows)), is_return=True)
+
+
 def long_history(rules: Mapping[str, float], seed: int = 2016) -> pd.DataFrame:
-    """The simulated orders plus the planted customers, sorted like an export (by date, then order id),
-    with the last order day present."""
+    """The simulated orders plus the planted customers and the returns, sorted like an export (by date, then
+    order id), with the last order day present."""
     orders = simulate_orders(seed=seed)
     # The planted cohorts' months have no other new customers.
     first_month = orders.groupby("customer_id").order_date.transform("min").dt.to_period("M")
@@ -146,13 +177,15 @@ def long_history(rules: Mapping[str, float], seed: int = 2016) -> pd.DataFrame:
     last = pd.DataFrame(
         {"order_date": [LAST_ORDER_DAY], "customer_id": [310_000], "amount": [42.0], "order_id": [9_100_000]}
     )
-    orders = pd.concat([orders, planted, last], ignore_index=True)
+    orders = pd.concat([orders, planted, last], ignore_index=True).assign(is_return=False)
+    orders = pd.concat([orders, returns(orders, seed)], ignore_index=True)
     return orders.sort_values(["order_date", "order_id"], ignore_index=True)
 
 
 def write_export(orders: pd.DataFrame, path: Path, seed: int = 2016) -> None:
     """The raw contract as exports write it: a pandas index column; some dates with a midnight time, some ids
-    as pandas floats (`310007.0`), some amounts with a dollar sign and thousands separator."""
+    as pandas floats (`310007.0`) or with leading zeros (`0310007`), some amounts with a dollar sign and
+    thousands separator; a return is an order id `C` + digits with a negative amount."""
     rng = np.random.default_rng(seed + 1)
     n = len(orders)
     dates = orders["order_date"].dt.strftime("%Y-%m-%d")
@@ -161,10 +194,14 @@ def write_export(orders: pd.DataFrame, path: Path, seed: int = 2016) -> None:
     customer_ids = orders["customer_id"].astype(str)
     as_float = rng.random(n) < 0.1
     customer_ids = customer_ids.where(~as_float, customer_ids + ".0")
-    amounts = orders["amount"].map(lambda value: f"{value:.2f}")
-    dollars = rng.random(n) < 0.1
+    zeros = rng.random(n) < 0.05
+    customer_ids = customer_ids.where(~zeros, "0" + customer_ids)
+    is_return = orders["is_return"].to_numpy()
+    signed = orders["amount"].where(~is_return, -orders["amount"])
+    amounts = signed.map(lambda value: f"{value:.2f}")
+    dollars = (rng.random(n) < 0.1) & ~is_return
     amounts = amounts.where(~dollars, orders["amount"].map(lambda value: f"${value:,.2f}"))
-    raw = pd.DataFrame(
-        {"Date": dates, "Customer ID": customer_ids, "Order ID": orders["order_id"], "Sales": amounts}
-    )
+    order_ids = orders["order_id"].astype(str)
+    order_ids = order_ids.where(~is_return, "C" + order_ids)
+    raw = pd.DataFrame({"Date": dates, "Customer ID": customer_ids, "Order ID": order_ids, "Sales": amounts})
     raw.to_csv(path, index=True, index_label="Unnamed: 0")

@@ -13,6 +13,7 @@ is std::round, and a cast of a double to DECIMAL(18, n) is std::round(x * 10^n) 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -64,21 +65,60 @@ def whole_text(value: float) -> str:
     return str(int(sql_round(value)))
 
 
-def read_orders(path: Path) -> pd.DataFrame:
-    """A clean raw export in the input contract, parsed independently of staging: order_date, customer_id,
-    order_id and amount_cents (exact)."""
+def canonical_id(text: str) -> str:
+    """macros/ids.sql canonical_id: trimmed text; integer-like ids (1-18 digits, optionally '.0') lose their
+    leading zeros, so '0012', '12' and '12.0' are one customer."""
+    text = text.strip()
+    if re.fullmatch(r"[0-9]{1,18}(\.0+)?", text):
+        return str(int(text.split(".")[0]))
+    return text
+
+
+def _is_cancellation(order_ids: pd.Series, seeds: Path = SEEDS) -> pd.Series:
+    """seeds/cancellation_markers.csv: an order id of a marker prefix followed by digits is a return."""
+    markers = pd.read_csv(seeds / "cancellation_markers.csv")
+    prefixes = markers.marker[markers.marker_type == "order_id_prefix"]
+    pattern = "|".join(f"{re.escape(prefix)}[0-9]+" for prefix in prefixes)
+    return order_ids.str.strip().str.fullmatch(pattern)
+
+
+def _read_export(path: Path) -> tuple[pd.DataFrame, pd.Series]:
     raw = pd.read_csv(path, dtype=str)
     cents = (
         raw["Sales"].str.replace("$", "", regex=False).str.replace(",", "", regex=False).map(Decimal) * 100
     ).map(int)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "order_date": pd.to_datetime(raw["Date"].str[:10]),
-            "customer_id": raw["Customer ID"].map(lambda text: int(float(text))),
-            "order_id": raw["Order ID"].astype("int64"),
+            "customer_id": raw["Customer ID"].map(canonical_id),
+            "order_id": raw["Order ID"].str.strip(),
             "amount_cents": cents.astype("int64"),
         }
     )
+    return frame, _is_cancellation(frame.order_id)
+
+
+def read_orders(path: Path) -> pd.DataFrame:
+    """The orders of a clean raw export in the input contract, parsed independently of staging: order_date,
+    customer_id (canonical text), order_id (an integer: the tie-break of same-day orders) and amount_cents
+    (exact). Cancellations (read_returns) are left out."""
+    frame, returns = _read_export(path)
+    orders = frame[~returns].reset_index(drop=True)
+    return orders.assign(order_id=orders.order_id.astype("int64"))
+
+
+def read_returns(path: Path) -> pd.DataFrame:
+    """The export's cancellation rows: return_date, customer_id and returned_cents (the amount's absolute
+    value, whatever its sign)."""
+    frame, returns = _read_export(path)
+    frame = frame[returns]
+    return pd.DataFrame(
+        {
+            "return_date": frame.order_date,
+            "customer_id": frame.customer_id,
+            "returned_cents": frame.amount_cents.abs(),
+        }
+    ).reset_index(drop=True)
 
 
 @dataclass
@@ -106,9 +146,16 @@ def _quintile(values: pd.Series, ascending: bool) -> pd.Series:
 
 
 def customer_figures(
-    orders: pd.DataFrame, as_of: pd.Timestamp, clv: pd.DataFrame, ltv_basis: str, rules: dict[str, float]
+    orders: pd.DataFrame,
+    returns: pd.DataFrame,
+    as_of: pd.Timestamp,
+    clv: pd.DataFrame,
+    ltv_basis: str,
+    rules: dict[str, float],
 ) -> pd.DataFrame:
-    """customer_ltv's figures. clv: p_alive and predicted_clv by customer_id."""
+    """customer_ltv's figures. clv: p_alive and predicted_clv by customer_id. Monetary value, historical LTV,
+    the revenue ranking and the projections are net of the customer's returns; order counts, the average
+    order value and its trend are the orders as bought (DECISIONS.md, "Returns")."""
     grouped = orders.groupby("customer_id")
     customers = pd.DataFrame(
         {
@@ -118,11 +165,18 @@ def customer_figures(
             "monetary_cents": grouped.amount_cents.sum(),
         }
     )
-    customers["monetary_total"] = customers.monetary_cents / 100
+    returned = returns.groupby("customer_id").returned_cents.sum()
+    customers["returned_cents"] = returned.reindex(customers.index, fill_value=0)
+    customers["gross_revenue"] = customers.monetary_cents / 100
+    customers["returned_amount"] = customers.returned_cents / 100
+    customers["monetary_total"] = (customers.monetary_cents - customers.returned_cents) / 100
     # The last order: the last day's order with the highest order id.
     last = orders.sort_values(["order_date", "order_id"]).groupby("customer_id").tail(1)
     customers["last_order_cents"] = last.set_index("customer_id").amount_cents
-    customers["average_order_value"] = cast_decimal(customers.monetary_total / customers.frequency)
+    customers["average_order_value"] = cast_decimal(customers.gross_revenue / customers.frequency)
+    customers["net_average_order_value"] = cast_decimal(
+        customers.monetary_total.clip(lower=0) / customers.frequency
+    )
     customers["recency_days"] = (as_of - customers.last_order_date).dt.days
     customers["tenure_days"] = (as_of - customers.first_order_date).dt.days
 
@@ -162,9 +216,9 @@ def customer_figures(
         customers.frequency * 365.0 / np.maximum(customers.tenure_days, rules["projection_min_tenure_days"])
     )
     customers["annual_order_rate"] = sql_round(rate, 4)
-    customers["projected_12m_value"] = sql_round(rate * customers.average_order_value, 2)
+    customers["projected_12m_value"] = sql_round(rate * customers.net_average_order_value, 2)
     customers["ltv_12m_estimate"] = sql_round(
-        rate * customers.average_order_value * (1 - customers.churn_risk_score / 100.0), 2
+        rate * customers.net_average_order_value * (1 - customers.churn_risk_score / 100.0), 2
     )
 
     customers = customers.join(clv[["p_alive", "predicted_clv"]])
@@ -276,9 +330,12 @@ def campaign_targets(
     return targets.set_index(["campaign_type", "customer_id"]).sort_index()
 
 
-def monthly_metrics(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """One row per month from the first order's month to the analysis date's month, zeros filled."""
-    months = pd.period_range(orders.order_date.min().to_period("M"), as_of.to_period("M"), freq="M")
+def monthly_metrics(orders: pd.DataFrame, returns: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """One row per month from the first order's (or return's) month to the analysis date's month, zeros
+    filled; returns netted off in the month they were made."""
+    first_day = min(orders.order_date.min(), returns.return_date.min()) if len(returns) else None
+    first_day = orders.order_date.min() if first_day is None else first_day
+    months = pd.period_range(first_day.to_period("M"), as_of.to_period("M"), freq="M")
     month = orders.order_date.dt.to_period("M")
     first_month = orders.groupby("customer_id").order_date.min().dt.to_period("M")
     frame = pd.DataFrame(index=months)
@@ -300,6 +357,12 @@ def monthly_metrics(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     frame["active_customers_growth"] = sql_round(
         (frame.active_customers - previous_active) / previous_active.where(previous_active != 0), 4
     )
+    return_month = returns.return_date.dt.to_period("M")
+    frame["return_count"] = returns.groupby(return_month).size().reindex(months, fill_value=0)
+    returned_cents = returns.groupby(return_month).returned_cents.sum().reindex(months, fill_value=0)
+    frame["returned_amount"] = returned_cents / 100
+    frame["net_revenue"] = (frame.revenue * 100 - returned_cents) / 100
+    frame["return_rate"] = sql_round(frame.returned_amount / frame.revenue.where(frame.revenue != 0), 4)
     frame.index = [str(period) for period in months]
     return frame
 
@@ -452,12 +515,50 @@ def insights(
     return out
 
 
-def compute(orders: pd.DataFrame, as_of: pd.Timestamp, clv: pd.DataFrame, ltv_basis: str) -> Reference:
+def backtest_insight(row: pd.Series) -> dict:
+    """The CLV backtest insight (display order 100) from clv_backtest's total row of the selected model."""
+    beats = None if pd.isna(row.model_beats_naive) else bool(row.model_beats_naive)
+    if row.backtest_status == "skipped":
+        headline = f"CLV backtest not run: {row.message}"
+    elif row.backtest_status != "complete":
+        headline = f"CLV backtest: the {row.model_name} calibration fit is not usable"
+    elif beats:
+        headline = (
+            f"CLV backtest: {row.model_name} predicted {row.expected_purchases:,.0f} purchases in the last "
+            f"{row.holdout_weeks:.0f} weeks, {row.actual_purchases:,.0f} happened ({row.error_pct:+.1f}%); "
+            f"per-customer error {row.mae:.3f} vs {row.naive_mae:.3f} for the past purchase rate"
+        )
+    else:
+        headline = (
+            f"CLV backtest: {row.model_name} lost to the past purchase rate (per-customer error "
+            f"{row.mae:.3f} vs {row.naive_mae:.3f}; {row.expected_purchases:,.0f} purchases predicted in the "
+            f"last {row.holdout_weeks:.0f} weeks, {row.actual_purchases:,.0f} happened)"
+        )
+    return {
+        "display_order": 100,
+        "metric_value": row.mae,
+        "secondary_value": row.naive_mae,
+        "severity": "warning" if beats is False else "info",
+        "headline": headline,
+    }
+
+
+def compute(
+    orders: pd.DataFrame,
+    returns: pd.DataFrame,
+    as_of: pd.Timestamp,
+    clv: pd.DataFrame,
+    ltv_basis: str,
+    backtest: pd.Series,
+) -> Reference:
+    """backtest: clv_backtest's total row of the selected model (an input, like P(alive))."""
     rules = business_rules()
     playbook = campaigns()
-    customers = segment(customer_figures(orders, as_of, clv, ltv_basis, rules), rules, segment_order())
+    customers = segment(
+        customer_figures(orders, returns, as_of, clv, ltv_basis, rules), rules, segment_order()
+    )
     targets = campaign_targets(customers, playbook, rules)
-    months = monthly_metrics(orders, as_of)
+    months = monthly_metrics(orders, returns, as_of)
     cohorts = cohort_retention(orders, as_of)
     return Reference(
         as_of=as_of,
@@ -466,5 +567,8 @@ def compute(orders: pd.DataFrame, as_of: pd.Timestamp, clv: pd.DataFrame, ltv_ba
         targets=targets,
         months=months,
         cohorts=cohorts,
-        insights=insights(customers, targets, months, cohorts, playbook, rules),
+        insights={
+            **insights(customers, targets, months, cohorts, playbook, rules),
+            "clv_backtest": backtest_insight(backtest),
+        },
     )
