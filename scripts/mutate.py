@@ -76,8 +76,8 @@ MUTANTS: tuple[Mutant, ...] = (
     mutant(
         "ltv-12m-ignores-churn",
         LTV,
-        "annual_order_rate * average_order_value * (1 - churn_risk_score / 100.0) as ltv_12m_estimate_value",
-        "annual_order_rate * average_order_value as ltv_12m_estimate_value",
+        "net_average_order_value * (1 - churn_risk_score / 100.0) as ltv_12m_estimate_value",
+        "net_average_order_value as ltv_12m_estimate_value",
         "overstated 12-month LTV",
     ),
     mutant(
@@ -182,7 +182,7 @@ MUTANTS: tuple[Mutant, ...] = (
     mutant(
         "ltv-projection-last-order",
         LTV,
-        "annual_order_rate * average_order_value as projected_12m_value_if_retained",
+        "annual_order_rate * net_average_order_value as projected_12m_value_if_retained",
         "annual_order_rate * last_order_amount as projected_12m_value_if_retained",
         "projection from the last order, not the average",
     ),
@@ -192,6 +192,20 @@ MUTANTS: tuple[Mutant, ...] = (
         "1 - {{ ranked_cume_dist('monetary_ranks', 'desc') }} as historical_ltv_percentile",
         "1 - {{ ranked_cume_dist('ltv_ranks', 'desc') }} as historical_ltv_percentile",
         "revenue concentration measured on predicted CLV",
+    ),
+    mutant(
+        "ltv-net-aov-not-clipped",
+        LTV,
+        "cast(greatest(customers.net_revenue, 0) / customers.order_count as decimal(18, 2))",
+        "cast(customers.net_revenue / customers.order_count as decimal(18, 2))",
+        "a customer who returned more than they bought projected below zero",
+    ),
+    mutant(
+        "ltv-monetary-gross",
+        LTV,
+        "    net_revenue as monetary_total,",
+        "    lifetime_revenue as monetary_total,",
+        "monetary value and m_score ignore returns",
     ),
     # customer_segments.
     mutant(
@@ -385,6 +399,13 @@ MUTANTS: tuple[Mutant, ...] = (
         "and segments.ltv_percentile > 1 - rules.high_value_top_share",
         "the high-value-at-risk count loses its boundary customer",
     ),
+    mutant(
+        "insights-backtest-severity",
+        INSIGHTS,
+        "case when clv_backtest.model_beats_naive = false then 'warning' else 'info' end",
+        "case when clv_backtest.model_beats_naive = true then 'warning' else 'info' end",
+        "a CLV model that beats the baseline flagged, one that loses to it not",
+    ),
     # monthly_metrics and cohort_retention.
     mutant(
         "monthly-revenue-per-order",
@@ -408,6 +429,13 @@ MUTANTS: tuple[Mutant, ...] = (
         "the analysis month missing when the analysis date is its first day",
     ),
     mutant(
+        "monthly-net-plus-returns",
+        MONTHLY,
+        "{{ money('revenue - returned_amount') }} as net_revenue",
+        "{{ money('revenue + returned_amount') }} as net_revenue",
+        "returns added to the month's net revenue",
+    ),
+    mutant(
         "cohorts-orders-not-customers",
         COHORTS,
         "count(distinct customer_key) as active_customers",
@@ -418,22 +446,22 @@ MUTANTS: tuple[Mutant, ...] = (
     mutant(
         "export-rank-desc",
         EXPORT,
-        '"campaign_type, priority_rank, estimated_campaign_value desc, customer_id"',
-        '"campaign_type, priority_rank desc, estimated_campaign_value desc, customer_id"',
+        '"campaign_type, priority_rank, estimated_campaign_value desc, customer_key"',
+        '"campaign_type, priority_rank desc, estimated_campaign_value desc, customer_key"',
         "Low priority first in the file",
     ),
     mutant(
         "export-min-value-gt",
         EXPORT,
-        'clauses.append(f"estimated_campaign_value >= ${len(params)}")',
-        'clauses.append(f"estimated_campaign_value > ${len(params)}")',
+        'Filter("min_value", "--min-value", "estimated_campaign_value", "minimum", operator=">=")',
+        'Filter("min_value", "--min-value", "estimated_campaign_value", "minimum", operator=">")',
         "--min-value 25 leaves out customers worth exactly 25",
     ),
     mutant(
         "export-p-alive-2-decimals",
         EXPORT,
-        '"p_alive": "round(p_alive, 4) as p_alive"',
-        '"p_alive": "round(p_alive, 2) as p_alive"',
+        'OptionalColumn("p_alive", "round(p_alive, 4) as p_alive")',
+        'OptionalColumn("p_alive", "round(p_alive, 2) as p_alive")',
         "P(alive) exported to 2 decimals",
     ),
     mutant(

@@ -243,7 +243,8 @@ def test_the_build_prints_every_insight_in_order(case: Case) -> None:
 
 def test_the_export_holds_every_target_sorted_by_campaign_priority_then_value(case: Case) -> None:
     """The campaign tool's file (written by the build): the reference's targets, sorted by campaign type,
-    priority (High first), then estimated value (highest first), then customer id."""
+    priority (High first), then estimated value (highest first), then customer key (the integer itself for
+    integer ids, which every fixture here has: 99999 before 100000)."""
     exported = pd.read_csv(
         case.run.workspace.data_dir / "exports" / BUILD_EXPORT_NAME, dtype={"customer_id": str}
     )
@@ -252,8 +253,9 @@ def test_the_export_holds_every_target_sorted_by_campaign_priority_then_value(ca
     )
     expected = (
         case.expected.targets.reset_index()
+        .assign(customer_key=lambda frame: frame.customer_id.astype("int64"))
         .sort_values(
-            ["campaign_type", "priority_rank", "estimated_campaign_value", "customer_id"],
+            ["campaign_type", "priority_rank", "estimated_campaign_value", "customer_key"],
             ascending=[True, True, False, True],
         )
         .reset_index(drop=True)
