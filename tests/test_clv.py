@@ -554,7 +554,7 @@ def test_backtest_equals_an_independent_holdout_computation(clv_build: ClvBuild)
         True,
     )
     histories = clv_build.run.query(
-        "select customer_id, histories.* exclude (customer_key) from int_clv_backtest_histories as histories "
+        "select customer_id::bigint as customer_id, histories.* exclude (customer_key) from int_clv_backtest_histories as histories "
         "inner join dim_customer using (customer_key)"
     ).set_index("customer_id")
     assert sorted(histories.index) == sorted(expected.index)
