@@ -554,8 +554,8 @@ def test_backtest_equals_an_independent_holdout_computation(clv_build: ClvBuild)
         True,
     )
     histories = clv_build.run.query(
-        "select customer_id::bigint as customer_id, histories.* exclude (customer_key) from int_clv_backtest_histories as histories "
-        "inner join dim_customer using (customer_key)"
+        "select customer_id::bigint as customer_id, histories.* exclude (customer_key) "
+        "from int_clv_backtest_histories as histories inner join dim_customer using (customer_key)"
     ).set_index("customer_id")
     assert sorted(histories.index) == sorted(expected.index)
     histories = histories.loc[expected.index]
