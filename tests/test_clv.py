@@ -337,7 +337,8 @@ def test_churn_and_80_percent_intervals_per_customer(clv_build: ClvBuild) -> Non
     r, alpha, a, b = (float(bg_row[k]) for k in ("r", "alpha", "a", "b"))
     actual = (
         clv_build.run.query(
-            "select customer_id, p_no_purchase_30d, p_no_purchase_90d, expected_purchases_90d, "
+            "select customer_id::bigint as customer_id, p_no_purchase_30d, p_no_purchase_90d, "
+            "expected_purchases_90d, "
             "expected_purchases_90d_lower_80, expected_purchases_90d_upper_80, predicted_clv::double as clv, "
             "predicted_clv_lower_80::double as clv_lower, predicted_clv_upper_80::double as clv_upper, "
             "clv_null_reason from customer_clv"
@@ -384,7 +385,7 @@ def test_churn_and_80_percent_intervals_per_customer(clv_build: ClvBuild) -> Non
     assert actual["clv_null_reason"].isna().all()
     # The business mart carries the churn figures.
     ltv = clv_build.run.query(
-        "select customer_id, p_no_purchase_30d, p_no_purchase_90d from customer_ltv"
+        "select customer_id::bigint as customer_id, p_no_purchase_30d, p_no_purchase_90d from customer_ltv"
     ).set_index("customer_id")
     pd.testing.assert_frame_equal(
         ltv.loc[summary.index], actual[["p_no_purchase_30d", "p_no_purchase_90d"]], check_names=False
@@ -553,8 +554,8 @@ def test_backtest_equals_an_independent_holdout_computation(clv_build: ClvBuild)
         True,
     )
     histories = clv_build.run.query(
-        "select customer_id, histories.* exclude (customer_key) from int_clv_backtest_histories as histories "
-        "inner join dim_customer using (customer_key)"
+        "select customer_id::bigint as customer_id, histories.* exclude (customer_key) "
+        "from int_clv_backtest_histories as histories inner join dim_customer using (customer_key)"
     ).set_index("customer_id")
     assert sorted(histories.index) == sorted(expected.index)
     histories = histories.loc[expected.index]

@@ -300,7 +300,7 @@ def test_full_refresh_reasons(tmp_path: Path) -> None:
             "create table stg_marketing__loaded_files as select * from stg_sales__loaded_files where false"
         )
         connection.execute(
-            "insert into stg_marketing__loaded_files values (?, ?, ?, 1, null, 1)",
+            "insert into stg_marketing__loaded_files values (?, ?, ?, 1, null, 1, null)",
             [str(spend), spend_stat.st_size, spend_modified],
         )
     assert full_refresh_reason(with_marketing, report, None, (spend,)) is None

@@ -49,7 +49,8 @@ def test_build_succeeds_and_reports_the_marketing_rows(marketing_build: BuildRun
 def test_every_credit_matches_pandas(marketing_build: BuildRun, reference: Attribution) -> None:
     """Every order x touch x model: the same touches in the same order, the same channel, share and cents."""
     actual = marketing_build.query(
-        "select order_id, attribution_model as model, touch_position as position, channel, campaign_id, "
+        "select order_id::bigint as order_id, attribution_model as model, touch_position as position, "
+        "channel, campaign_id, "
         "credit_share as share, cast(credit_amount * 100 as bigint) as cents from order_attribution"
     )
     keys = ["order_id", "model", "position"]
@@ -88,7 +89,8 @@ def test_credits_sum_to_each_order_and_to_total_revenue(
     marketing_build: BuildRun, orders: pd.DataFrame, model: str
 ) -> None:
     per_order = marketing_build.query(
-        "select order_id, cast(sum(credit_amount) * 100 as bigint) as cents, sum(credit_share) as shares "
+        "select order_id::bigint as order_id, cast(sum(credit_amount) * 100 as bigint) as cents, "
+        "sum(credit_share) as shares "
         "from order_attribution where attribution_model = ? group by order_id",
         [model],
     ).set_index("order_id")
@@ -106,7 +108,7 @@ def test_credits_sum_to_each_order_and_to_total_revenue(
 def test_hand_checked_cases(marketing_build: BuildRun) -> None:
     """A few credits worked out by hand, so the rules themselves (not only SQL = pandas) are pinned."""
     credits = marketing_build.query(
-        "select order_id, attribution_model, touch_position, channel, campaign_id, "
+        "select order_id::bigint as order_id, attribution_model, touch_position, channel, campaign_id, "
         "cast(credit_amount as varchar) as credit_amount "
         "from order_attribution order by order_id, attribution_model, touch_position"
     )

@@ -519,7 +519,8 @@ def test_plain_dbt_reads_the_spec_file_as_is(tmp_path: Path) -> None:
     env = {
         "SALESDW_INPUT_SPEC": shape.spec.read_text(),
         "SALES_RAW_PATH": str(shape.path),
-        "SALESDW_DB_PATH": str(tmp_path / "warehouse.duckdb"),
+        "SALESDW_DATA_DIR": str(tmp_path / "data"),
+        "SALESDW_MARKETING_DIR": "",
         "SALESDW_TEMP_DIR": str(tmp_path / "spill"),
     }
     target = tmp_path / "target"
@@ -528,7 +529,7 @@ def test_plain_dbt_reads_the_spec_file_as_is(tmp_path: Path) -> None:
     assert outcome.success, [node.describe() for node in outcome.failed_nodes]
     rows = shape.reference(shape.path)
     orders = {row.order_id: row.amount for row in rows if row.reason is None and not row.is_return}
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
+    with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as connection:
         staged = connection.execute("select order_id, amount::varchar from stg_sales").fetchall()
         returns = connection.execute(
             "select return_id, returned_amount::varchar from stg_sales_returns"

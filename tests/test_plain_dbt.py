@@ -65,11 +65,13 @@ class PlainProject:
         env["SALES_RAW_PATH"] = str(raw if raw is not None else self.inputs["orders"])
         return env
 
-    def dbt(self, *args: str, raw: str | Path | None = None) -> subprocess.CompletedProcess[str]:
+    def dbt(
+        self, *args: str, raw: str | Path | None = None, extra_env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(DBT), *args],
             cwd=self.root,
-            env=self.env(raw),
+            env={**self.env(raw), **(extra_env or {})},
             capture_output=True,
             text=True,
             timeout=600,
@@ -519,3 +521,30 @@ def test_publisher_refuses_a_file_still_open_or_a_writer_on_the_published_file(t
     assert file_state(workspace.published_db) == before and workspace.working_db.exists()
     publisher.publish()
     assert _count(workspace.published_db) == 10
+
+
+def test_data_that_cannot_make_a_warehouse_gets_the_runners_screen(project: PlainProject) -> None:
+    """A plain `dbt build` of the CD log whose spec (SALESDW_INPUT_SPEC) forgot date_format: every row is
+    rejected; the staging gate fails and the plugin prints the runner's screen in words, publishes nothing
+    and records bad input."""
+    published = project.workspace.published_db
+    before = file_state(published)
+    spec = "columns:\n  customer_id: customer_no\n  order_date: purchased\n  amount: dollars\n"
+    raw = PROJECT_ROOT / "tests" / "fixtures" / "own_data" / "cdnow_log.csv"
+    build = project.dbt("build", "--full-refresh", raw=raw, extra_env={"SALESDW_INPUT_SPEC": spec})
+    output = _output(build)
+    assert build.returncode == 1, output
+    screen = [line.split("salesdw: ", 1)[1] for line in output.splitlines() if "salesdw: " in line]
+    assert screen[0] == (
+        "error: the data cannot make a warehouse: all 924 rows read were rejected; the top reason is "
+        "unparseable_date (924 rows, e.g. '19970101' (cdnow_log.csv row 1))"
+    )
+    assert "input spec: SALESDW_INPUT_SPEC" in screen
+    assert any(
+        line.startswith("what to change: Set date_format in the input spec")
+        for line in (line.strip() for line in screen)
+    )
+    assert not any(line.startswith("FAILED") for line in screen)
+    assert file_state(published) == before
+    last = run_log_rows(project.workspace)[-1]
+    assert last["status"] == "bad_input"

@@ -145,7 +145,9 @@ class BuildSession:
                 self._after_plain_publish()
             self._end("success", f"published {published} ({len(nodes)} nodes passed)", verdict)
             return verdict
-        gate = not self.runner_owned and any(node.name == GATE_TEST for node in verdict.failed)
+        gate = not self.runner_owned and any(
+            node.name == GATE_TEST and node.status != "skipped" for node in verdict.failed
+        )
         if gate:
             # The data cannot make a warehouse: the runner's one screen of reasons, not a test name.
             self.messages.extend(self._gate_screen())

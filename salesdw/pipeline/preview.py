@@ -19,7 +19,7 @@ from salesdw.inputs.spec import InputSpec
 from salesdw.paths import Workspace
 from salesdw.pipeline.build import dbt_environment
 from salesdw.pipeline.dbt_invoke import BuildOutcome, run_dbt
-from salesdw.pipeline.rejections import LoadRejections, read_load_rejections
+from salesdw.pipeline.rejections import LoadRejections, read_load_rejections, row_label
 from salesdw.readers import fetch_dicts, open_published
 
 STAGING_MODELS = ["--select", "+path:models/staging", "--exclude-resource-type", "test", "unit_test"]
@@ -64,22 +64,31 @@ def preview_staging(sample: Path, spec: InputSpec | None, folder: Path, shown_ro
         report = stage_as_utf8(report, scans, folder / "utf8")
         workspace = Workspace(folder)
         workspace.build_dir.mkdir(parents=True, exist_ok=True)
-        for stale in (workspace.working_db, workspace.working_db.with_name("warehouse.duckdb.wal")):
-            stale.unlink(missing_ok=True)
+        # Each inspect starts from nothing: a full refresh of a fresh database (an earlier sample's rows, or
+        # its spec, must not meet this one's).
+        for db in (workspace.working_db, workspace.published_db):
+            for stale in (db, db.with_name(db.name + ".wal")):
+                stale.unlink(missing_ok=True)
         shutil.rmtree(workspace.temp_dir, ignore_errors=True)
         workspace.temp_dir.mkdir(parents=True)
         target = folder / "target"
-        args = ["build", *STAGING_MODELS, "--target-path", str(target), "--log-path", str(target / "logs")]
-        outcome = run_dbt(args, dbt_environment(workspace, report, None))
+        args = [
+            "build",
+            *STAGING_MODELS,
+            "--full-refresh",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target / "logs"),
+        ]
+        outcome = run_dbt(args, {**dbt_environment(workspace, report, None), "SALESDW_NO_EXPORT": "1"})
         first_rows: list[dict[str, Any]] = []
         rejections = None
-        if workspace.working_db.exists():
-            with open_published(workspace.working_db) as connection:
-                rejections = read_load_rejections(connection, "index" if _has_row_index(report) else "row")
+        # dbt's plugin publishes the sample database when staging built, else keeps the working copy.
+        built = workspace.published_db if workspace.published_db.exists() else workspace.working_db
+        if built.exists():
+            with open_published(built) as connection:
+                rejections = read_load_rejections(connection, row_label(report.spec))
                 if rejections is not None:
                     first_rows = fetch_dicts(connection, _FIRST_ROWS_SQL, [shown_rows])
         return Preview(report, outcome, first_rows, rejections)
-
-
-def _has_row_index(report: InputReport) -> bool:
-    return report.spec is None or "row_index" in report.spec.columns
