@@ -433,7 +433,7 @@ def test_build_without_marketing_files_is_unchanged(
     pd.testing.assert_frame_equal(
         insights,
         marketing_build.query(
-            "select * from business_insights where display_order < 100 order by display_order"
+            "select * from business_insights where display_order <= 100 order by display_order"
         ),
     )
     for table in (
