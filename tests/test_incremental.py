@@ -141,9 +141,17 @@ def builds(daily_files: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
     incremental = build_warehouse(raw, data, **options)
     assert incremental.exit_code == 0, incremental.output
     after_append = snapshot(incremental, snaps / "incremental.duckdb")
-    again = build_warehouse(raw, data, **options)
+    # --rebuild: dbt runs on the same files (an empty load), which must change nothing.
+    again = build_warehouse(raw, data, rebuild=True, **options)
     assert again.exit_code == 0, again.output
     after_rerun = snapshot(again, snaps / "rerun.duckdb")
+    # Without it, the runner sees nothing changed and does not start dbt.
+    published_before = again.workspace.published_db.stat().st_mtime_ns
+    unchanged = build_warehouse(raw, data, **options)
+    assert unchanged.exit_code == 0, unchanged.output
+    assert unchanged.output.startswith("nothing changed: the "), unchanged.output
+    assert "building from" not in unchanged.output
+    assert unchanged.workspace.published_db.stat().st_mtime_ns == published_before
     full = build_warehouse(raw, data, full_refresh=True, **options)
     assert full.exit_code == 0, full.output
     after_full = snapshot(full, snaps / "full.duckdb")
@@ -156,6 +164,7 @@ def builds(daily_files: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
         "incremental": incremental,
         "after_append": after_append,
         "after_rerun": after_rerun,
+        "unchanged": unchanged,
         "after_full": after_full,
     }
 

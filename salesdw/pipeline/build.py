@@ -59,6 +59,7 @@ from salesdw.pipeline.summary import (
     summarise_layers,
     warehouse_counts,
 )
+from salesdw.pipeline.unchanged import build_fingerprint, record_fingerprint, unchanged_since_last_build
 from salesdw.readers import open_published, table_exists, warehouse_facts
 
 EXIT_OK = 0
@@ -90,6 +91,9 @@ class BuildRequest:
     # max_rejected_row_share var, 0.5).
     max_rejected_share: float | None = None
     extra_dbt_args: list[str] = field(default_factory=list)
+    # Build even when the inputs, the code and the settings are those of the published warehouse (the
+    # "nothing changed" shortcut, salesdw/pipeline/unchanged.py). --full-refresh always builds.
+    rebuild: bool = False
 
 
 def dbt_environment(
@@ -274,6 +278,11 @@ def _locked_build(
     record: RunRecord,
     echo: Printer,
 ) -> int:
+    fingerprint = _fingerprint(workspace, request, report, marketing)
+    if not (request.full_refresh or request.rebuild):
+        built_at = unchanged_since_last_build(workspace, fingerprint)
+        if built_at is not None:
+            return _unchanged(request, workspace, report, marketing, record, built_at, echo)
     report, marketing = _scan_inputs(workspace, report, marketing, record, echo)
     full_refresh = request.full_refresh
     if not full_refresh:
@@ -331,6 +340,7 @@ def _locked_build(
             return EXIT_NO_SPACE
         return EXIT_LOCKED if isinstance(session.failure, WarehouseInUse) else EXIT_BUILD_FAILED
 
+    record_fingerprint(workspace, fingerprint)
     # Refresh <export_dir>/campaign_targets.csv from the just-published warehouse (read-only, tmp file +
     # rename). Never raises: a failure is one warning line and leaves the published build as it is.
     from salesdw.outputs.export import drop_build_export, refresh_build_export
@@ -360,4 +370,56 @@ def _locked_build(
         echo(f"note: published, but the summary could not be read: {error}")
     append_run(workspace, record.finish("success", counts=counts))
     echo(f"published {workspace.published_db} at {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
+    return EXIT_OK
+
+
+def _fingerprint(
+    workspace: Workspace, request: BuildRequest, report: InputReport, marketing: MarketingReport | None
+) -> dict[str, Any]:
+    """What this build's result depends on (salesdw/pipeline/unchanged.py): the files as found on disk (not
+    their UTF-8 copies), the code, and every option that changes what dbt builds."""
+    settings = {
+        "raw": report.pattern,
+        "as_of_date": request.as_of_date or "",
+        "input_spec": report.spec.to_env() if report.spec else "",
+        "marketing_dir": str(marketing.directory) if marketing else "",
+        "max_rejected_share": request.max_rejected_share,
+        "unit_tests": request.unit_tests,
+        "extra_dbt_args": list(request.extra_dbt_args),
+    }
+    files = (*report.files, *(marketing.files if marketing else ()))
+    return build_fingerprint(workspace, files, settings)
+
+
+def _unchanged(
+    request: BuildRequest,
+    workspace: Workspace,
+    report: InputReport,
+    marketing: MarketingReport | None,
+    record: RunRecord,
+    built_at: str,
+    echo: Printer,
+) -> int:
+    """Nothing to build: say so, keep the export in step (write it if it is missing, remove it with
+    --no-export) and log the run as unchanged."""
+    files = len(report.files) + (len(marketing.files) if marketing else 0)
+    echo(
+        f"nothing changed: the {files} input file(s) (same sizes and modification times), the code and the "
+        f"settings are those of the warehouse published at {built_at}; not rebuilt "
+        "(--rebuild builds anyway)"
+    )
+    from salesdw.outputs.export import BUILD_EXPORT_NAME, drop_build_export, refresh_build_export
+
+    if not request.export:
+        drop_build_export(workspace, echo)
+    elif not (workspace.export_dir / BUILD_EXPORT_NAME).exists():
+        refresh_build_export(workspace, echo)
+    counts: dict[str, Any] = {}
+    try:
+        with open_published(workspace.published_db) as connection:
+            counts = warehouse_facts(connection)
+    except duckdb.Error:
+        pass
+    append_run(workspace, record.finish("unchanged", counts=counts, message="nothing changed; not rebuilt"))
+    echo(f"published {workspace.published_db} (unchanged)")
     return EXIT_OK
