@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from salesdw.inputs.input_check import FileScan
 from salesdw.paths import PROJECT_ROOT, Workspace
 
 FINGERPRINT_NAME = "build_fingerprint.json"
@@ -83,14 +84,19 @@ def build_fingerprint(
     }
 
 
-def unchanged_since_last_build(workspace: Workspace, fingerprint: dict[str, Any]) -> str | None:
-    """The time of the published build this one would repeat (its inputs, code and settings are the same
-    and the published warehouse is the file that build wrote), or None: build."""
+def _recorded(workspace: Workspace) -> dict[str, Any]:
     try:
         recorded = json.loads(fingerprint_path(workspace).read_text())
     except (OSError, ValueError):
-        return None
-    if not isinstance(recorded, dict) or recorded.get("published") != _published_facts(workspace):
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def unchanged_since_last_build(workspace: Workspace, fingerprint: dict[str, Any]) -> str | None:
+    """The time of the published build this one would repeat (its inputs, code and settings are the same
+    and the published warehouse is the file that build wrote), or None: build."""
+    recorded = _recorded(workspace)
+    if not recorded or recorded.get("published") != _published_facts(workspace):
         return None
     if any(recorded.get(key) != fingerprint[key] for key in ("inputs", "code", "settings")):
         return None
@@ -112,3 +118,41 @@ def record_fingerprint(workspace: Workspace, fingerprint: dict[str, Any]) -> Non
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(record, indent=1))
     os.replace(temporary, path)
+
+
+def scan_facts(scans: Iterable[FileScan]) -> dict[str, list[Any]]:
+    """The input scans of a build (checksum, UTF-8 verdict), keyed by path, with the size and modification
+    time they were taken at: kept in the record so the next build need not read unchanged files again."""
+    facts = {}
+    for scan in scans:
+        stat = os.stat(scan.path)
+        facts[str(scan.path)] = [
+            stat.st_size,
+            stat.st_mtime_ns,
+            scan.sha256,
+            scan.is_utf8,
+            scan.has_bom,
+            scan.first_bad_line,
+        ]
+    return facts
+
+
+def known_scans(workspace: Workspace) -> dict[str, list[Any]]:
+    """The scans the last published runner build recorded (empty when there is none)."""
+    scans = _recorded(workspace).get("scans", {})
+    return scans if isinstance(scans, dict) else {}
+
+
+def reuse_scan(known: dict[str, list[Any]], path: Path) -> FileScan | None:
+    """The recorded scan of a file that still has the size and modification time it was scanned at (the
+    test the loaded-files check uses to decide a file is unchanged), else None: scan it."""
+    facts = known.get(str(path))
+    if not isinstance(facts, list) or len(facts) != 6:
+        return None
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    if facts[:2] != [stat.st_size, stat.st_mtime_ns]:
+        return None
+    return FileScan(path, stat.st_size, str(facts[2]), bool(facts[3]), bool(facts[4]), facts[5])
