@@ -12,3 +12,24 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+{% macro customers_of_latest_load() -%}
+    {#- The customer keys whose orders or returns the latest staging load touched: every row of an order id
+        that arrived again carries the latest load_id (stg_sales__validated replaces the whole order id), so
+        this holds the old customer of an order that moved or became a conflict as well as the new one. A
+        select of one column, customer_key, for an IN filter. -#}
+    select distinct {{ surrogate_key('customer_id') }} as customer_key
+    from {{ ref('stg_sales__validated') }}
+    where load_id = (select max(load_id) from {{ ref('stg_sales__validated') }})
+        and customer_id is not null
+{%- endmacro %}
+
+{% macro delete_customers_of_latest_load() -%}
+    {#- dim_customer's pre-hook: on an incremental run, delete every customer the latest load touched,
+        including those left without a clean order (their only order became a conflict). The model's
+        delete+insert re-inserts the ones that still have orders. No-op on a full build. -#}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where customer_key in ({{ customers_of_latest_load() }})
+    {%- endif -%}
+{%- endmacro %}

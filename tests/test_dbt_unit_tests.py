@@ -69,7 +69,8 @@ def test_one_row_per_key_of_catches_missing_doubled_and_unknown_keys(
     random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path
 ) -> None:
     """customer_ltv must hold each dim_customer key once: drop one customer, double another, add a key
-    dim_customer does not have. Each is one failing row; customer_segments, left intact, passes."""
+    dim_customer does not have. Each is one failing row; customer_segments, a view over customer_ltv, fails
+    the same way; customer_clv, left intact, passes."""
     run, _ = random_build
     keys = run.query("select customer_key from customer_ltv order by customer_key limit 2")["customer_key"]
     missing, doubled = (int(key) for key in keys)
@@ -80,14 +81,22 @@ def test_one_row_per_key_of_catches_missing_doubled_and_unknown_keys(
         update doubled set customer_key = -1;
         insert into customer_ltv select * from doubled;
     """
-    select = "test_name:one_row_per_key_of,customer_ltv test_name:one_row_per_key_of,customer_segments"
+    select = " ".join(
+        f"test_name:one_row_per_key_of,{model}"
+        for model in ("customer_ltv", "customer_segments", "customer_clv")
+    )
     outcome = _dbt_test_on_a_copy(run, tmp_path, select, breakage)
     tests = [node for node in outcome.nodes if node.resource_type == "test"]
     results = {node.name.split("_customer_key")[0]: node for node in tests}
-    assert set(results) == {"one_row_per_key_of_customer_ltv", "one_row_per_key_of_customer_segments"}
-    assert results["one_row_per_key_of_customer_ltv"].status == "fail"
-    assert results["one_row_per_key_of_customer_ltv"].failures == 3
-    assert results["one_row_per_key_of_customer_segments"].status == "pass"
+    assert set(results) == {
+        "one_row_per_key_of_customer_ltv",
+        "one_row_per_key_of_customer_segments",
+        "one_row_per_key_of_customer_clv",
+    }
+    for model in ("customer_ltv", "customer_segments"):
+        assert results[f"one_row_per_key_of_{model}"].status == "fail"
+        assert results[f"one_row_per_key_of_{model}"].failures == 3
+    assert results["one_row_per_key_of_customer_clv"].status == "pass"
 
 
 def test_data_tests_that_replaced_unfailable_ones_fail_on_what_they_guard(

@@ -1,4 +1,12 @@
-{#- Exactly one segment per customer. Each rule is a flag; the segment is the matching rule that comes
+{{ config(materialized='view') }}
+
+{#- A view (measured, see DECISIONS.md "The daily build"): every customer's segment depends on the analysis
+    date, so a table would be rewritten in full by every daily build, and the columns are customer_ltv's
+    plus a few CASE expressions over one-row rule tables, cheap to compute where they are read
+    (campaign_targets, business_insights, the notebook); a reader that does not select segment_reason
+    never builds its text.
+
+    Exactly one segment per customer. Each rule is a flag; the segment is the matching rule that comes
     first in seeds/customer_segments_catalog.csv (evaluation_order), so reordering the seed reorders the
     rules. Regular matches everyone, so every customer gets a segment. -#}
 

@@ -1,9 +1,36 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='customer_key',
+    on_schema_change='fail',
+    pre_hook="{{ delete_customers_of_latest_load() }}"
+) }}
+
 {#- One row per customer, from one pass over fact_sales: every customer-level model (purchase history for
     the CLV models, customer_ltv) reads these figures instead of aggregating the orders again. Orders are
     first grouped per customer and day (a purchase day is one BG/NBD transaction), then per customer. The
-    customer's returns (fact_returns, usually few or none) are joined on. -#}
+    customer's returns (fact_returns, usually few or none) are joined on.
+
+    Nothing here depends on the analysis date, so the model is incremental on customer_key: an incremental
+    build deletes the customers the latest staging load touched (pre-hook) and aggregates the orders and
+    returns of those customers alone (a daily file touches thousands of customers, not millions). The
+    figures of a customer depend on that customer's rows only, so the result equals a full rebuild's
+    (tests/test_incremental.py). -#}
+-- depends_on: {{ ref('stg_sales__validated') }}
+
+{%- if is_incremental() %}
+
+with touched_customers as (
+
+    {{ customers_of_latest_load() }}
+
+),
+
+orders as (
+{%- else %}
 
 with orders as (
+{%- endif %}
 
     select
         customer_key,
@@ -12,6 +39,9 @@ with orders as (
         order_date,
         amount
     from {{ ref('fact_sales') }}
+    {%- if is_incremental() %}
+    where customer_key in (select customer_key from touched_customers)
+    {%- endif %}
 
 ),
 
@@ -21,6 +51,9 @@ returns as (
         customer_key,
         returned_amount
     from {{ ref('fact_returns') }}
+    {%- if is_incremental() %}
+    where customer_key in (select customer_key from touched_customers)
+    {%- endif %}
 
 ),
 

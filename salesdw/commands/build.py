@@ -39,6 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "the bundled data/sample/marketing when building the bundled sample",
     )
     parser.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="build even when the input files, the code and the settings are those of the published "
+        "warehouse (otherwise such a build says so and stops in about a second)",
+    )
     parser.add_argument("--as-of-date", help="analysis date YYYY-MM-DD (default: the last order date)")
     parser.add_argument("--verbose", action="store_true", help="show dbt's own log lines")
     parser.add_argument(
@@ -64,5 +70,6 @@ def run(args: argparse.Namespace, workspace: Workspace) -> int:
         or (DEFAULT_MARKETING_DIR if args.raw_path == DEFAULT_RAW_PATH else None),
         input_spec=args.input_spec,
         max_rejected_share=args.max_rejected_share,
+        rebuild=args.rebuild,
     )
     return run_build(request, workspace)

@@ -59,6 +59,14 @@ from salesdw.pipeline.summary import (
     summarise_layers,
     warehouse_counts,
 )
+from salesdw.pipeline.unchanged import (
+    build_fingerprint,
+    known_scans,
+    record_fingerprint,
+    reuse_scan,
+    scan_facts,
+    unchanged_since_last_build,
+)
 from salesdw.readers import open_published, table_exists, warehouse_facts
 
 EXIT_OK = 0
@@ -90,6 +98,9 @@ class BuildRequest:
     # max_rejected_row_share var, 0.5).
     max_rejected_share: float | None = None
     extra_dbt_args: list[str] = field(default_factory=list)
+    # Build even when the inputs, the code and the settings are those of the published warehouse (the
+    # "nothing changed" shortcut, salesdw/pipeline/unchanged.py). --full-refresh always builds.
+    rebuild: bool = False
 
 
 def dbt_environment(
@@ -222,12 +233,20 @@ def _scan_inputs(
     marketing: MarketingReport | None,
     record: RunRecord,
     echo: Printer,
+    fingerprint: dict[str, Any],
 ) -> tuple[InputReport, MarketingReport | None]:
     """One full read of each input (checksums for the run log, a UTF-8 check), then the input as dbt reads
-    it: unchanged, or staged as UTF-8 when some file is not (see input_check.stage_as_utf8)."""
+    it: unchanged, or staged as UTF-8 when some file is not (see input_check.stage_as_utf8). A file the
+    last published build already scanned, still at the same size and modification time, is not read again
+    (its recorded scan is reused: a daily build reads the new day's file, not the year before it); the
+    scans go into the fingerprint for the next build."""
     is_text = report.spec is None or report.spec.format != "parquet"
-    scans = tuple(scan_file(path, text=is_text) for path in report.files)
-    marketing_scans = tuple(scan_file(path) for path in marketing.files) if marketing else ()
+    known = known_scans(workspace)
+    marketing_files = marketing.files if marketing else ()
+    reused = {path: reuse_scan(known, path) for path in (*report.files, *marketing_files)}
+    scans = tuple(reused[path] or scan_file(path, text=is_text) for path in report.files)
+    marketing_scans = tuple(reused[path] or scan_file(path) for path in marketing.files) if marketing else ()
+    fingerprint["scans"] = scan_facts((*scans, *marketing_scans))
     record.inputs = describe_scans((*scans, *marketing_scans))
     staged = stage_as_utf8(report, scans, workspace.build_dir / "utf8")
     if marketing:
@@ -247,7 +266,10 @@ def _scan_inputs(
     if spec is None or spec.format == "csv":
         delimiter, header = (spec.delimiter or ",", spec.header) if spec else (",", True)
         for path in staged.files:
-            check_csv_shape(path, read_columns(path, spec), "utf-8", delimiter, header)
+            # A file checked by the last published build and unchanged since (a UTF-8 file is read in
+            # place, so its staged path is its own) had the right shape then and has it now.
+            if reused.get(path) is None:
+                check_csv_shape(path, read_columns(path, spec), "utf-8", delimiter, header)
     return staged, marketing
 
 
@@ -274,7 +296,12 @@ def _locked_build(
     record: RunRecord,
     echo: Printer,
 ) -> int:
-    report, marketing = _scan_inputs(workspace, report, marketing, record, echo)
+    fingerprint = _fingerprint(workspace, request, report, marketing)
+    if not (request.full_refresh or request.rebuild):
+        built_at = unchanged_since_last_build(workspace, fingerprint)
+        if built_at is not None:
+            return _unchanged(request, workspace, report, marketing, record, built_at, echo)
+    report, marketing = _scan_inputs(workspace, report, marketing, record, echo, fingerprint)
     full_refresh = request.full_refresh
     if not full_refresh:
         marketing_files = marketing.files if marketing else ()
@@ -331,6 +358,7 @@ def _locked_build(
             return EXIT_NO_SPACE
         return EXIT_LOCKED if isinstance(session.failure, WarehouseInUse) else EXIT_BUILD_FAILED
 
+    record_fingerprint(workspace, fingerprint)
     # Refresh <export_dir>/campaign_targets.csv from the just-published warehouse (read-only, tmp file +
     # rename). Never raises: a failure is one warning line and leaves the published build as it is.
     from salesdw.outputs.export import drop_build_export, refresh_build_export
@@ -360,4 +388,56 @@ def _locked_build(
         echo(f"note: published, but the summary could not be read: {error}")
     append_run(workspace, record.finish("success", counts=counts))
     echo(f"published {workspace.published_db} at {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
+    return EXIT_OK
+
+
+def _fingerprint(
+    workspace: Workspace, request: BuildRequest, report: InputReport, marketing: MarketingReport | None
+) -> dict[str, Any]:
+    """What this build's result depends on (salesdw/pipeline/unchanged.py): the files as found on disk (not
+    their UTF-8 copies), the code, and every option that changes what dbt builds."""
+    settings = {
+        "raw": report.pattern,
+        "as_of_date": request.as_of_date or "",
+        "input_spec": report.spec.to_env() if report.spec else "",
+        "marketing_dir": str(marketing.directory) if marketing else "",
+        "max_rejected_share": request.max_rejected_share,
+        "unit_tests": request.unit_tests,
+        "extra_dbt_args": list(request.extra_dbt_args),
+    }
+    files = (*report.files, *(marketing.files if marketing else ()))
+    return build_fingerprint(workspace, files, settings)
+
+
+def _unchanged(
+    request: BuildRequest,
+    workspace: Workspace,
+    report: InputReport,
+    marketing: MarketingReport | None,
+    record: RunRecord,
+    built_at: str,
+    echo: Printer,
+) -> int:
+    """Nothing to build: say so, keep the export in step (write it if it is missing, remove it with
+    --no-export) and log the run as unchanged."""
+    files = len(report.files) + (len(marketing.files) if marketing else 0)
+    echo(
+        f"nothing changed: the {files} input file(s) (same sizes and modification times), the code and the "
+        f"settings are those of the warehouse published at {built_at}; not rebuilt "
+        "(--rebuild builds anyway)"
+    )
+    from salesdw.outputs.export import BUILD_EXPORT_NAME, drop_build_export, refresh_build_export
+
+    if not request.export:
+        drop_build_export(workspace, echo)
+    elif not (workspace.export_dir / BUILD_EXPORT_NAME).exists():
+        refresh_build_export(workspace, echo)
+    counts: dict[str, Any] = {}
+    try:
+        with open_published(workspace.published_db) as connection:
+            counts = warehouse_facts(connection)
+    except duckdb.Error:
+        pass
+    append_run(workspace, record.finish("unchanged", counts=counts, message="nothing changed; not rebuilt"))
+    echo(f"published {workspace.published_db} (unchanged)")
     return EXIT_OK
