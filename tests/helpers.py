@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +48,21 @@ def write_random_orders(path: Path, n_orders: int, seed: int, n_customers: int) 
     )
     frame.to_csv(path, index=True, index_label="Unnamed: 0")
     return frame
+
+
+# A printed figure: digits with thousands commas and decimals, not part of a date (2021-11) or an id.
+FIGURE = re.compile(r"(?<![\d-])\d[\d,]*(?:\.\d+)?(?![\d-])")
+
+
+def figures(text: str) -> list[Decimal]:
+    return [Decimal(match.replace(",", "")) for match in FIGURE.findall(text)]
+
+
+def assert_same_text_close_figures(actual: str, expected: str, relative: Decimal = Decimal(0)) -> None:
+    """The same words, and every printed figure within one unit of its last printed digit (a value on a
+    rounding boundary may print either way) or `relative` of itself. For text whose figures come from a
+    numerical fit, whose last bits may change with the numpy/scipy build."""
+    assert FIGURE.sub("#", actual) == FIGURE.sub("#", expected), "the words differ"
+    for got, want in zip(figures(actual), figures(expected), strict=True):
+        unit = Decimal(1).scaleb(want.as_tuple().exponent)
+        assert abs(got - want) <= max(unit, relative * abs(want)), f"{got} is not {want}"

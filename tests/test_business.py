@@ -1,4 +1,5 @@
-"""The business layer against an independent pandas computation on the same fixture."""
+"""The business layer against an independent pandas computation on the same fixture. Segments, campaign
+targets, insights and every other figure of the business layer: tests/test_figures.py, on four builds."""
 
 from __future__ import annotations
 
@@ -138,90 +139,3 @@ def test_rfm_and_churn_scores_match_pandas(random_build: Build) -> None:
         actual.rfm_cell
         == actual.r_score.astype(str) + actual.f_score.astype(str) + actual.m_score.astype(str)
     ).all()
-
-
-def test_segments_follow_the_default_rules(random_build: Build) -> None:
-    run, frame = random_build
-    orders = _orders(frame)
-    customers = _customers(orders, orders["order_date"].max())
-    ltv = run.query(
-        "select customer_id::bigint as customer_id, churn_risk_score from customer_ltv"
-    ).set_index("customer_id")
-    customers = customers.join(ltv)
-    # Share of customers with strictly lower lifetime revenue.
-    customers["percentile"] = customers.monetary.rank(method="max", ascending=False)
-    customers["percentile"] = 1 - customers["percentile"] / len(customers)
-    expected = np.select(
-        [
-            customers.recency >= 365,
-            customers.tenure <= 90,
-            (customers.percentile >= 0.8) & (customers.recency <= 90),
-            (customers.recency >= 180) | (customers.churn_risk_score >= 70),
-        ],
-        ["Lost", "New", "High Value", "At Risk"],
-        default="Regular",
-    )
-    actual = run.query("select customer_id::bigint as customer_id, segment from customer_segments").set_index(
-        "customer_id"
-    )
-    assert actual.loc[customers.index, "segment"].tolist() == list(expected)
-
-
-def test_insights_are_generated_from_the_numbers(random_build: Build) -> None:
-    run, frame = random_build
-    orders = _orders(frame)
-    customers = _customers(orders, orders["order_date"].max())
-    insights = run.query("select * from business_insights order by display_order").set_index("insight_key")
-    one_time_share = (customers.frequency == 1).mean()
-    assert insights.loc["one_time_buyer_share", "metric_value"] == pytest.approx(one_time_share)
-    assert f"{100 * one_time_share:.1f}% of customers" in insights.loc["one_time_buyer_share", "headline"]
-
-    ranked = customers.monetary.rank(method="max", ascending=False)
-    top = customers.monetary[1 - ranked / len(customers) >= 0.8]
-    assert insights.loc["revenue_concentration", "metric_value"] == pytest.approx(
-        top.sum() / customers.monetary.sum()
-    )
-    targets = run.query(
-        "select campaign_type, count(*) as n, sum(estimated_campaign_value)::double as value "
-        "from campaign_targets group by campaign_type"
-    ).set_index("campaign_type")
-    for campaign in ("Win-Back", "Retention", "Cross-Sell", "Loyalty"):
-        row = insights.loc[f"campaign_opportunity_{campaign.lower().replace('-', '_')}"]
-        count = int(targets.n.get(campaign, 0))
-        assert row.secondary_value == count
-        assert row.metric_value == pytest.approx(float(targets.value.get(campaign, 0.0)))
-        assert f"{campaign} campaign: {count:,} customers" in row.headline
-    expected_keys = {
-        "high_value_at_risk",
-        "one_time_buyer_share",
-        "best_cohort_retention",
-        "worst_cohort_retention",
-        "latest_month_revenue_trend",
-        "revenue_concentration",
-    }
-    assert expected_keys <= set(insights.index)
-
-
-def test_runner_prints_key_insights(random_build: Build) -> None:
-    run, _ = random_build
-    at_risk = run.query(
-        "select metric_value, secondary_value from business_insights where insight_key = 'high_value_at_risk'"
-    ).iloc[0]
-    assert "key insights:" in run.output
-    assert (
-        f"High-value customers at risk: {int(at_risk.metric_value):,} customers, "
-        f"${at_risk.secondary_value:,.0f} at stake"
-    ) in run.output
-
-
-def test_analysis_date_override_changes_recency(random_build: Build, tmp_path) -> None:
-    from tests.helpers import build_warehouse
-
-    run, _ = random_build
-    raw = run.workspace.data_dir.parent / "orders.csv"
-    later = build_warehouse(raw, tmp_path / "later", as_of_date="2022-06-30")
-    assert later.exit_code == 0, later.output
-    recency = later.query("select min(recency_days) as r from customer_ltv").r[0]
-    last = run.query("select max(order_date) as d from fact_sales").d[0]
-    assert recency == (pd.Timestamp("2022-06-30") - pd.Timestamp(last)).days
-    assert later.query("select as_of_date_source from int_analysis_date").iloc[0, 0] == "as_of_date var"

@@ -24,7 +24,9 @@ def _declared_unit_tests() -> set[str]:
     return names
 
 
-def _dbt_test_on_a_copy(run: BuildRun, tmp_path: Path, select: str, breakage: str = "") -> BuildOutcome:
+def _dbt_test_on_a_copy(
+    run: BuildRun, tmp_path: Path, select: str, breakage: str = "", env: dict[str, str] | None = None
+) -> BuildOutcome:
     """`dbt test --select SELECT` against a copy of the built warehouse, after running `breakage` (SQL) on it.
     (Unit tests read their parents' column types from a built database, so they need one too.)"""
     # `dbt test` reads the published warehouse of SALESDW_DATA_DIR (read-only): a copy, broken on purpose.
@@ -46,6 +48,7 @@ def _dbt_test_on_a_copy(run: BuildRun, tmp_path: Path, select: str, breakage: st
         {
             "SALESDW_DATA_DIR": str(tmp_path),
             "SALES_RAW_PATH": str(run.workspace.data_dir.parent / "orders.csv"),
+            **(env or {}),
         },
     )
 
@@ -94,3 +97,39 @@ def test_one_row_per_key_of_catches_missing_doubled_and_unknown_keys(
         assert results[f"one_row_per_key_of_{model}"].status == "fail"
         assert results[f"one_row_per_key_of_{model}"].failures == 3
     assert results["one_row_per_key_of_customer_clv"].status == "pass"
+
+
+def test_data_tests_that_replaced_unfailable_ones_fail_on_what_they_guard(
+    random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path
+) -> None:
+    """Each can fail (tests/README.md says why each exists): a month whose new customers did not all order
+    in it, an edited rule seed with a negative churn weight, and a plain dbt run whose as_of_date var lies
+    before orders already loaded (the runner would rebuild from scratch)."""
+    run, frame = random_build
+    last = pd.Timestamp(max(frame["Date"]))
+    breakage = """
+        update monthly_metrics set new_customers = new_customers + 1
+        where month_start_date = (select max(month_start_date) from monthly_metrics);
+        update int_business_rules set churn_weight_frequency = -0.25;
+        -- int_analysis_date as a plain `dbt build` with the earlier var rebuilds it (the orders stay).
+        update int_analysis_date set as_of_date = last_order_date - 1, as_of_date_source = 'as_of_date var';
+    """
+    select = (
+        "assert_new_customers_ordered_in_their_first_month assert_no_order_after_the_as_of_date "
+        "test_name:expression_is_true,int_business_rules"
+    )
+    earlier = {"SALESDW_AS_OF_DATE": (last - pd.Timedelta(days=1)).date().isoformat()}
+    outcome = _dbt_test_on_a_copy(run, tmp_path, select, breakage, earlier)
+    tests = {
+        node.name.split("_int_business_rules")[0]: node
+        for node in outcome.nodes
+        if node.resource_type == "test"
+    }
+    assert set(tests) == {
+        "assert_new_customers_ordered_in_their_first_month",
+        "assert_no_order_after_the_as_of_date",
+        "expression_is_true",
+    }
+    assert all(node.status == "fail" and node.failures == 1 for node in tests.values()), [
+        node.describe() for node in tests.values()
+    ]

@@ -138,6 +138,18 @@ def test_each_filter_matches_an_independent_pandas_filter(
     assert f"exported {len(expected):,} rows" in capsys.readouterr().out
 
 
+def test_min_value_keeps_targets_worth_exactly_the_minimum(
+    warehouse: BuildRun, targets: pd.DataFrame, tmp_path: Path
+) -> None:
+    """--min-value is inclusive: a customer worth exactly the minimum is on the list."""
+    value = Decimal(str(sorted(targets["estimated_campaign_value"])[len(targets) // 2]))
+    out = tmp_path / "at_least.csv"
+    assert export(warehouse, out, "--min-value", str(value)) == 0
+    exported = read_export(out)["estimated_campaign_value"].map(Decimal)
+    assert (exported == value).sum() >= 1
+    assert len(exported) == sum(Decimal(str(money)) >= value for money in targets["estimated_campaign_value"])
+
+
 def test_a_filter_matching_nothing_writes_the_header_only(warehouse: BuildRun, tmp_path: Path) -> None:
     out = tmp_path / "none.csv"
     assert export(warehouse, out, "--min-value", "1000000000") == 0

@@ -43,7 +43,9 @@ months as (
         year_month,
         is_complete_month,
         revenue,
-        revenue_growth
+        revenue_growth,
+        -- revenue_growth is null both for the first month and after a month without revenue: tell them apart.
+        lag(revenue) over (order by month_start_date) as previous_revenue
     from {{ ref('monthly_metrics') }}
 
 ),
@@ -189,7 +191,8 @@ latest_month as (
     select
         year_month,
         revenue,
-        revenue_growth
+        revenue_growth,
+        previous_revenue
     from months
     where is_complete_month
     order by month_start_date desc
@@ -309,12 +312,16 @@ insights as (
         revenue_growth,
         'share',
         revenue::double,
+        -- A complete month without a single order is a warning whatever the month before was.
         case
-            when revenue_growth < rules.insight_revenue_decline_warning then 'warning'
+            when revenue = 0 or revenue_growth < rules.insight_revenue_decline_warning then 'warning'
             else 'info'
         end,
         case
-            when revenue_growth is null then format('Revenue in {}: ${:,.0f} (no earlier month)', year_month, revenue)
+            when previous_revenue is null
+                then format('Revenue in {}: ${:,.0f} (no earlier month)', year_month, revenue)
+            when previous_revenue = 0
+                then format('Revenue in {}: ${:,.0f}, none in the month before', year_month, revenue)
             else format(
                 'Revenue in {}: ${:,.0f}, {} {:.1f}% on the month before',
                 year_month, revenue, case when revenue_growth >= 0 then 'up' else 'down' end,
@@ -322,6 +329,9 @@ insights as (
             )
         end,
         case
+            when revenue = 0
+                then 'No orders in the whole month: check that the input is complete (an analysis date after '
+                || 'the last delivered order reads as months without orders).'
             when revenue_growth < rules.insight_revenue_decline_warning
                 then 'Revenue fell faster than the warning level: check whether new or returning customers drove it.'
             else 'No action needed on the monthly trend.'

@@ -1,9 +1,11 @@
--- A cohort's size (its month-0 cell) is the number of new customers of that month in monthly_metrics.
+-- Every new customer of a month (monthly_metrics, counted from dim_customer.cohort_month) ordered in that
+-- month (cohort_retention's month-0 cell, counted from fact_sales): fails when a customer's cohort month is
+-- not the month of their first order. (Comparing new_customers with cohort_size could not fail: both
+-- count dim_customer by cohort_month.)
 with cohorts as (
 
     select
         cohort_month,
-        cohort_size,
         active_customers
     from {{ ref('cohort_retention') }}
     where months_since_first_order = 0
@@ -22,11 +24,9 @@ months as (
 
 select
     coalesce(cohorts.cohort_month, months.month_start_date) as month_start_date,
-    cohorts.cohort_size,
-    cohorts.active_customers,
+    cohorts.active_customers as ordered_in_their_first_month,
     months.new_customers
 from cohorts
 full outer join months
     on cohorts.cohort_month = months.month_start_date
-where cohorts.cohort_size is distinct from months.new_customers
-    or cohorts.active_customers is distinct from cohorts.cohort_size
+where cohorts.active_customers is distinct from months.new_customers
