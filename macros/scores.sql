@@ -62,10 +62,10 @@
 {% macro whole_number_text(expression) -%}
     {#- A number rounded to a whole number, as text (12.4 -> '12'). For reason texts: a cast, where
         format('{:.0f}') per row cost a second per 8M customers. -#}
-    (round({{ expression }})::bigint::varchar)
+    (round({{ expression }})::bigint::string)
 {%- endmacro %}
 
 {% macro ltv_percentile_label(column) -%}
     {#- "LTV percentile 99" for 0.9963: floored, so the top customer never reads as "above 100%". -#}
-    ('LTV percentile ' || (floor(100 * {{ column }})::integer)::varchar)
+    ('LTV percentile ' || (floor(100 * {{ column }})::integer)::string)
 {%- endmacro %}

@@ -70,7 +70,7 @@ population_rhythm as (
     -- A one-order customer has no rhythm of their own: they are expected to reorder like the typical
     -- (median) repeat customer; with no repeat customer at all, like the fallback rule says.
     select coalesce(
-        median((customers.last_order_date - customers.first_order_date) / (customers.order_count - 1)),
+        median({{ dbt.datediff('customers.first_order_date', 'customers.last_order_date', 'day') }} / (customers.order_count - 1)),
         any_value(rules.fallback_days_between_orders)
     ) as median_days_between_orders
     from rules
@@ -103,14 +103,14 @@ measured as (
         clv.expected_purchases_90d,
         clv.predicted_clv,
         clv_fit.ltv_basis,
-        analysis_date.as_of_date - customers.last_order_date as recency_days,
-        analysis_date.as_of_date - customers.first_order_date as tenure_days,
+        {{ dbt.datediff('customers.last_order_date', 'analysis_date.as_of_date', 'day') }} as recency_days,
+        {{ dbt.datediff('customers.first_order_date', 'analysis_date.as_of_date', 'day') }} as tenure_days,
         -- Never less than a day, so same-day repeat orders do not divide by zero.
         greatest(
             1.0,
             case
                 when customers.order_count > 1
-                    then (customers.last_order_date - customers.first_order_date)
+                    then {{ dbt.datediff('customers.first_order_date', 'customers.last_order_date', 'day') }}
                     / (customers.order_count - 1)
                 else population_rhythm.median_days_between_orders
             end

@@ -35,7 +35,7 @@ purchase_days as (
         any_value(customer_id) as customer_id,
         count(*) as order_count,
         cast(sum(amount) as decimal(18, 2)) as day_value,
-        arg_max(amount, {{ order_sort_key('order_id') }}) as last_order_amount_of_day
+        max_by(amount, {{ order_sort_key('order_id') }}) as last_order_amount_of_day
     from orders
     group by customer_key, order_date
 
@@ -51,8 +51,8 @@ customer_orders_summary as (
         cast(sum(order_count) as bigint) as order_count,
         count(*) as purchase_days,
         sum(day_value) as lifetime_revenue,
-        arg_min(day_value, order_date) as first_order_day_value,
-        arg_max(last_order_amount_of_day, order_date) as last_order_amount
+        min_by(day_value, order_date) as first_order_day_value,
+        max_by(last_order_amount_of_day, order_date) as last_order_amount
     from purchase_days
     group by customer_key
 

@@ -42,7 +42,7 @@ marketing_loaded as (
 
 ),
 
-order_touches as materialized (
+order_touches as {{ materialized_cte() }} (
 
     -- Left join: an order without a touch in its window keeps one row with null touch columns.
     select
