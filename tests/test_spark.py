@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -172,3 +173,40 @@ def test_spark_runner_output_names_the_engine_and_what_it_does_not_do(
     assert "engine: Spark" in output
     assert "clv: clv_model_fit" in output
     assert "read the DuckDB warehouse" in output
+
+
+def test_missing_pyspark_is_one_line_with_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from salesdw.pipeline.spark import SparkUnavailable, check_spark_available
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    with pytest.raises(SparkUnavailable) as raised:
+        check_spark_available()
+    assert str(raised.value) == (
+        "the Spark engine needs pyspark and dbt-spark (pyspark is not installed): "
+        'pip install -e ".[spark]" (dbt-spark[session] and pyspark)'
+    )
+
+
+def test_missing_java_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from salesdw.pipeline.spark import SparkUnavailable, check_spark_available
+
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(SparkUnavailable, match=r"needs a Java runtime \(17 or 21\) and none was found"):
+        check_spark_available()
+
+
+def test_runner_exits_5_with_the_reason_when_spark_is_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from salesdw.pipeline.spark_build import EXIT_NO_SPARK, run_spark_build
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    lines: list[str] = []
+    request = BuildRequest(raw_path=FIXTURES / "bad_rows.csv")
+    code = run_spark_build(request, Workspace(tmp_path), lines.append)
+    assert code == EXIT_NO_SPARK
+    assert lines == [
+        "error: the Spark engine needs pyspark and dbt-spark (pyspark is not installed): "
+        'pip install -e ".[spark]" (dbt-spark[session] and pyspark)'
+    ]

@@ -11,8 +11,10 @@ What differs from the DuckDB build (salesdw.pipeline.build), and why (DECISIONS.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from salesdw.inputs.input_check import InputError, check_raw_input
 from salesdw.inputs.spec import load_spec
@@ -48,6 +50,7 @@ from salesdw.pipeline.spark import (
 from salesdw.pipeline.summary import dbt_wall_seconds, format_layers, summarise_layers
 
 EXIT_NO_SPARK = 5
+SPARK_CONF_DIR = Path(__file__).resolve().parent / "spark_conf"
 SUMMARY_TABLES: tuple[str, ...] = (
     "fact_sales",
     "fact_returns",
@@ -104,6 +107,8 @@ def _locked_spark_build(
             workspace, report, request.as_of_date, max_rejected_share=request.max_rejected_share
         ),
         "SALESDW_SPARK_SCHEMA": schema,
+        # Spark's log4j settings (errors only) unless the user has a Spark configuration of their own.
+        "SPARK_CONF_DIR": os.environ.get("SPARK_CONF_DIR") or str(SPARK_CONF_DIR),
     }
     args = spark_dbt_args(workspace, request)
     quiet = not request.verbose
