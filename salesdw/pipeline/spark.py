@@ -168,7 +168,7 @@ def _spark_type(series: pd.Series) -> Any:
         return types.DoubleType()
     if kind == "M":
         return types.TimestampType()
-    values = [value for value in series if value is not None and not _is_nan(value)]
+    values = [value for value in series if not _missing(value)]
     first = values[0] if values else None
     if isinstance(first, bool):
         return types.BooleanType()
@@ -189,9 +189,13 @@ def _is_nan(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or _is_nan(value)
+
+
 def _plain(value: Any) -> Any:
     """A value Spark accepts: NaN becomes null (as DuckDB stores a pandas NaN), numpy scalars Python ones."""
-    if value is None or _is_nan(value):
+    if _missing(value):
         return None
     if isinstance(value, np.generic):
         value = value.item()

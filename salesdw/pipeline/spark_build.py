@@ -107,8 +107,9 @@ def _locked_spark_build(
             workspace, report, request.as_of_date, max_rejected_share=request.max_rejected_share
         ),
         "SALESDW_SPARK_SCHEMA": schema,
-        # Spark's log4j settings (errors only) unless the user has a Spark configuration of their own.
-        "SPARK_CONF_DIR": os.environ.get("SPARK_CONF_DIR") or str(SPARK_CONF_DIR),
+        # Spark's log4j settings (errors only, profiles.yml) unless the user gives Java options of their own.
+        "SALESDW_SPARK_JAVA_OPTIONS": os.environ.get("SALESDW_SPARK_JAVA_OPTIONS")
+        or f"-Dlog4j2.configurationFile=file:{SPARK_CONF_DIR / 'log4j2.properties'}",
     }
     args = spark_dbt_args(workspace, request)
     quiet = not request.verbose
