@@ -52,7 +52,8 @@
 {%- endmacro %}
 
 {% macro safe_ratio(numerator, denominator) -%}
-    ({{ numerator }}) / nullif({{ denominator }}, 0)
+    {#- A double on every engine (Spark divides decimals as decimals, DuckDB as doubles). -#}
+    cast({{ numerator }} as double) / nullif({{ denominator }}, 0)
 {%- endmacro %}
 
 {% macro money(expression) -%}

@@ -126,6 +126,8 @@ def _difference(table: str, columns: list[str], duck: Rows, spark: Rows) -> str:
     spark_sorted = sorted((tuple(map(_normal, row)) for row in spark), key=_sort_key)
     for index, (left, right) in enumerate(zip(duck_sorted, spark_sorted, strict=True)):
         for column, a, b in zip(columns, left, right, strict=True):
+            if type(a) is not type(b) and a is not None and b is not None:
+                return f"{table}.{column}: {type(a).__name__} {a!r} on DuckDB, {type(b).__name__} {b!r} on Spark"
             if isinstance(a, float) or isinstance(b, float):
                 both = a is not None and b is not None
                 same = (both and math.isclose(a, b, rel_tol=REL_TOLERANCE, abs_tol=1e-12)) or a is b is None

@@ -112,7 +112,7 @@ high_value_at_risk as (
         -- Expected loss if nothing is done: projected 12-month value times the churn risk, in cents per
         -- customer, so the sum is exact and does not depend on row order.
         coalesce(
-            sum({{ money('segments.projected_12m_value * segments.churn_risk_score / 100.0') }}), 0
+            sum({{ money('segments.projected_12m_value * segments.churn_risk_score / 100.0::double') }}), 0
         ) as value_at_stake
     from segments
     cross join rules
@@ -135,7 +135,7 @@ concentration as (
 
     -- Ranked by revenue to date whatever the LTV basis: this is about where today's revenue comes from.
     select
-        coalesce(sum(monetary_total) filter (where historical_ltv_percentile >= 1 - rules.high_value_top_share), 0)
+        cast(coalesce(sum(monetary_total) filter (where historical_ltv_percentile >= 1 - rules.high_value_top_share), 0) as double)
         / sum(monetary_total) as top_revenue_share
     from customers
     cross join rules

@@ -100,7 +100,7 @@ select
     active_customers,
     round(active_customers / cohort_size, 4) as retention_rate,
     revenue,
-    {{ money('sum(revenue) over cohort_to_date / cohort_size') }} as cumulative_revenue_per_customer
+    {{ money('cast(sum(revenue) over cohort_to_date as double) / cohort_size') }} as cumulative_revenue_per_customer
 from filled
 window cohort_to_date as (
     partition by cohort_month

@@ -95,7 +95,7 @@ measured as (
         customers.net_revenue,
         customers.return_rate,
         -- What an order is worth once returns are netted off (never below zero): the projections use it.
-        cast(greatest(customers.net_revenue, 0) / customers.order_count as decimal(18, 2))
+        cast(cast(greatest(customers.net_revenue, 0) as double) / customers.order_count as decimal(18, 2))
             as net_average_order_value,
         clv.p_alive,
         clv.p_no_purchase_30d,
@@ -146,7 +146,7 @@ risk_scored as (
         risk_components.*,
         -- Half-life form: 0.5 when exactly one usual gap has passed, 0.75 after two, 0.875 after three.
         1 - pow(0.5, recency_ratio) as recency_risk,
-        1.0 / order_count as frequency_risk,
+        1.0::double / order_count as frequency_risk,
         -- 0.5 is neutral (one order, or a flat trend); a halving of the order value gives 0.75.
         least(1.0, greatest(0.0, 0.5 - coalesce(order_value_trend, 0) / 2)) as value_trend_risk,
         rules.churn_weight_recency,
@@ -171,7 +171,7 @@ valued as (
                 + churn_weight_value_trend * value_trend_risk
             ) / (churn_weight_recency + churn_weight_frequency + churn_weight_value_trend)
         )::integer as churn_risk_score,
-        order_count * 365.0 / greatest(tenure_days, projection_min_tenure_days) as annual_order_rate
+        order_count * 365.0::double / greatest(tenure_days, projection_min_tenure_days) as annual_order_rate
     from risk_scored
 
 ),
@@ -181,7 +181,7 @@ projected as (
     select
         *,
         annual_order_rate * net_average_order_value as projected_12m_value_if_retained,
-        annual_order_rate * net_average_order_value * (1 - churn_risk_score / 100.0) as ltv_12m_estimate_value,
+        annual_order_rate * net_average_order_value * (1 - churn_risk_score / 100.0::double) as ltv_12m_estimate_value,
         -- A customer without a CLV row (first order after the analysis date) ranks as worth nothing yet.
         case
             when ltv_basis = 'predicted_clv' then coalesce(predicted_clv, 0)

@@ -79,7 +79,7 @@ select
     customer_orders_summary.purchase_days,
     customer_orders_summary.lifetime_revenue,
     cast(
-        customer_orders_summary.lifetime_revenue / customer_orders_summary.order_count as decimal(18, 2)
+        cast(customer_orders_summary.lifetime_revenue as double) / customer_orders_summary.order_count as decimal(18, 2)
     ) as average_order_value,
     customer_orders_summary.first_order_day_value,
     customer_orders_summary.last_order_amount,
@@ -91,7 +91,7 @@ select
         as decimal(18, 2)
     ) as net_revenue,
     round(
-        coalesce(customer_returns.returned_amount, 0) / customer_orders_summary.lifetime_revenue, 4
+        cast(coalesce(customer_returns.returned_amount, 0) as double) / customer_orders_summary.lifetime_revenue, 4
     ) as return_rate
 from customer_orders_summary
 left join customer_returns
