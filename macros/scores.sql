@@ -57,7 +57,12 @@
 {%- endmacro %}
 
 {% macro money(expression) -%}
-    cast(round({{ expression }}, 2) as decimal(18, 2))
+    {#- An amount in cents: x * 100 rounded half away from zero, then scaled back. Spelled out rather than
+        round(x, 2) because the engines round a double differently (DuckDB its binary value: 105.985 is
+        105.98499... and gave 105.98; Spark its shortest decimal text: 105.99). x * 100 is the same double on
+        both, and rounding a double without decimals is exact on both, so every engine gives the same cents
+        (usually the half-up cents of the decimal value: 423.94 / 4 = 105.985 -> 105.99). -#}
+    cast(round(({{ expression }}) * 100) / 100 as decimal(18, 2))
 {%- endmacro %}
 
 {% macro whole_number_text(expression) -%}

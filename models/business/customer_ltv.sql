@@ -95,7 +95,7 @@ measured as (
         customers.net_revenue,
         customers.return_rate,
         -- What an order is worth once returns are netted off (never below zero): the projections use it.
-        cast(cast(greatest(customers.net_revenue, 0) as double) / customers.order_count as decimal(18, 2))
+        {{ money('cast(greatest(customers.net_revenue, 0) as double) / customers.order_count') }}
             as net_average_order_value,
         clv.p_alive,
         clv.p_no_purchase_30d,

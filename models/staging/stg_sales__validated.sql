@@ -167,7 +167,7 @@ new_rows as (
         order_date,
         case
             when abs(amount_value) <= {{ var('max_order_amount') }}
-                then cast(round(amount_value, 2) as decimal(18, 2))
+                then {{ money('amount_value') }}
         end as amount,
         is_return,
         -- Checks run in the order of seeds/rejection_reasons.csv; the first that fails is the reason.

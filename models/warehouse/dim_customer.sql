@@ -78,9 +78,8 @@ select
     customer_orders_summary.order_count,
     customer_orders_summary.purchase_days,
     customer_orders_summary.lifetime_revenue,
-    cast(
-        cast(customer_orders_summary.lifetime_revenue as double) / customer_orders_summary.order_count as decimal(18, 2)
-    ) as average_order_value,
+    {{ money('cast(customer_orders_summary.lifetime_revenue as double) / customer_orders_summary.order_count') }}
+        as average_order_value,
     customer_orders_summary.first_order_day_value,
     customer_orders_summary.last_order_amount,
     customer_orders_summary.order_count = 1 as is_one_time_buyer,

@@ -101,7 +101,7 @@ checked as (
         conversions,
         case
             when spend_value between 0 and {{ var('max_daily_spend') }}
-                then cast(round(spend_value, 2) as decimal(18, 2))
+                then {{ money('spend_value') }}
         end as spend,
         case
             when spend_date is not null and channel is not null and campaign_id is not null
