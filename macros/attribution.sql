@@ -35,6 +35,10 @@
     {{ return(adapter.dispatch('integer_division')(numerator, denominator)) }}
 {%- endmacro %}
 
+{% macro spark__integer_division(numerator, denominator) -%}
+    (({{ numerator }}) div ({{ denominator }}))
+{%- endmacro %}
+
 {% macro default__integer_division(numerator, denominator) -%}
     {#- Integer division of non-negative integers (rounds down). -#}
     (({{ numerator }}) // ({{ denominator }}))

@@ -1,6 +1,6 @@
 {% macro days_to_weeks(expression) -%}
     {#- The BG/NBD time unit: weeks = days / 7, as in Fader, Hardie & Lee (2005) and salesdw.clv.tables. -#}
-    (({{ expression }}) / 7.0)
+    (cast({{ expression }} as double) / 7)
 {%- endmacro %}
 
 {% macro normal_quantile_80() -%}

@@ -1,4 +1,12 @@
 {% macro comment_built_relations(results) -%}
+    {{- return(adapter.dispatch('comment_built_relations', 'marketing_warehouse')(results)) -}}
+{%- endmacro %}
+
+{% macro spark__comment_built_relations(results) -%}
+    {#- Spark: no comments (its COMMENT ON needs a table per statement and the docs site has them anyway). -#}
+{%- endmacro %}
+
+{% macro default__comment_built_relations(results) -%}
     {#- The models' and seeds' YAML descriptions as DuckDB comments (COMMENT ON), so an analyst browsing
         the warehouse sees the docs. What dbt's persist_docs does, but in one batch at the end of the run
         (on-run-end): persist_docs sends one statement per column per model, ~300 round trips that cost

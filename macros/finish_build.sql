@@ -13,6 +13,14 @@
     ) -}}
 {%- endmacro %}
 
+{% macro spark__finish_build(results) -%}
+    {#- Spark has no working copy to publish: a build replaces each table in place in the target schema
+        (readers may see a half-finished build) and the runner says so. See DECISIONS.md, "Spark". -#}
+    {%- if execute -%}
+        {{- log('salesdw: Spark build, tables written in place in ' ~ target.schema ~ ' (no write-audit-publish)', info=False) -}}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro duckdb__finish_build(results) -%}
     {#- salesdw_end_of_run() and salesdw_finish_build() are Python functions registered by the dbt-duckdb
         plugin (salesdw/pipeline/dbt_plugin.py). The working copy is attached as `warehouse`: it is

@@ -12,11 +12,11 @@
         Such a value is either 1-18 digits without a leading zero (the second branch gives it back
         unchanged) or a negative or 19-digit number (the third branch keeps it as text): the same text. -#}
     case
-        when cast(try_cast({{ column }} as bigint) as varchar) = {{ column }}
+        when cast(try_cast({{ column }} as bigint) as string) = {{ column }}
             {%- if var('max_id_length') | int < 20 %} and length({{ column }}) <= {{ var('max_id_length') }}{% endif %}
             then {{ column }}
-        when regexp_full_match(trim({{ column }}), '[0-9]{1,18}(\.0+)?')
-            then cast(cast(split_part(trim({{ column }}), '.', 1) as bigint) as varchar)
+        when {{ regexp_matches_fully('trim(' ~ column ~ ')', '[0-9]{1,18}([.]0+)?') }}
+            then cast(cast(split_part(trim({{ column }}), '.', 1) as bigint) as string)
         when length(trim({{ column }})) between 1 and {{ var('max_id_length') }}
             then trim({{ column }})
     end
@@ -29,12 +29,12 @@
         for canonical integer text (a cast and its round trip; no regular expression), with the result of
         the second. MD5 costs ~0.7 s per million text ids; integer ids never reach it. -#}
     case
-        when cast(try_cast({{ canonical_column }} as bigint) as varchar) = {{ canonical_column }}
+        when cast(try_cast({{ canonical_column }} as bigint) as string) = {{ canonical_column }}
             and try_cast({{ canonical_column }} as bigint) between 0 and 999999999999999999
             then try_cast({{ canonical_column }} as bigint)
-        when regexp_full_match({{ canonical_column }}, '[0-9]{1,18}')
+        when {{ regexp_matches_fully(canonical_column, '[0-9]{1,18}') }}
             then cast({{ canonical_column }} as bigint)
-        else -1 - cast(md5_number_lower({{ canonical_column }}) >> 1 as bigint)
+        else -1 - {{ md5_key_number(canonical_column) }}
     end
 {%- endmacro %}
 
@@ -43,5 +43,5 @@
         ids were integers), other ids after a stable MD5-derived number (an arbitrary but fixed order). Not
         a key: '1e3' and '1000' share one. For tie-breaks only; a try_cast is the whole cost for integer ids
         (COALESCE computes the MD5 only where the cast fails). -#}
-    coalesce(try_cast({{ canonical_column }} as bigint), -1 - cast(md5_number_lower({{ canonical_column }}) >> 1 as bigint))
+    coalesce(try_cast({{ canonical_column }} as bigint), -1 - {{ md5_key_number(canonical_column) }})
 {%- endmacro %}

@@ -37,12 +37,38 @@
 {%- endmacro %}
 
 {% macro raw_sales_path() -%}
+    {{- return(adapter.dispatch('raw_sales_path', 'marketing_warehouse')()) -}}
+{%- endmacro %}
+
+{% macro spark__raw_sales_path() -%}
+    {{- return(raw_sales_location()) -}}
+{%- endmacro %}
+
+{% macro default__raw_sales_path() -%}
     {#- The raw path (file, glob or the runner's absolute path), taken from the source's rendered
         read_csv('...') call: SALES_RAW_PATH is read in one place, models/staging/_staging.yml. -#}
     {{ return((source('raw', 'sales') | string).split("'")[1]) }}
 {%- endmacro %}
 
 {% macro raw_sales(spec) -%}
+    {{- adapter.dispatch('raw_sales', 'marketing_warehouse')(spec) -}}
+{%- endmacro %}
+
+{% macro spark__raw_sales(spec) -%}
+    {#- Spark: the source table that register_raw_sources() (macros/spark_engine.sql) declares over the raw
+        CSV file(s), with the file each row came from as `filename` (the path without Spark's `file:`
+        scheme, as DuckDB names it). Only a comma-separated file with a header and a row index column,
+        the default contract, is read on Spark; another input spec stops the build with words. -#}
+    {%- if not (spec.format == 'csv' and spec.delimiter == ',' and spec.header and 'row_index' in spec.columns) -%}
+        {{- exceptions.raise_compiler_error(
+            "The Spark engine reads only comma-separated files with a header and a row index column "
+            ~ "(the default input); this input spec asks for " ~ spec.format ~ ": build it with --engine duckdb") -}}
+    {%- endif -%}
+    (select raw_table.*, regexp_replace(raw_table._metadata.file_path, '^file:(//)?', '') as filename
+    from {{ source('raw', 'sales') }} as raw_table)
+{%- endmacro %}
+
+{% macro default__raw_sales(spec) -%}
     {#- The relation staging reads the raw rows from. A comma-separated file with a header is the
         declared source itself (its read_csv options are pinned in _staging.yml; dbt unit tests replace
         it with their fixture rows). Other shapes get their reader here, every field as text where the
@@ -77,9 +103,9 @@
     {%- elif spec.format == 'csv' and not spec.header -%}
         #{{ name | int }}
     {%- elif spec.format == 'parquet' -%}
-        cast("{{ name | replace('"', '""') }}" as varchar)
+        cast("{{ name | replace('"', '""') }}" as string)
     {%- else -%}
-        "{{ name | replace('"', '""') }}"
+        {{ quote_column(name) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -113,6 +139,18 @@
 {%- endmacro %}
 
 {% macro is_cancellation(order_id_column, prefixes_column) -%}
+    {{- adapter.dispatch('is_cancellation', 'marketing_warehouse')(order_id_column, prefixes_column) -}}
+{%- endmacro %}
+
+{% macro spark__is_cancellation(order_id_column, prefixes_column) -%}
+    exists(
+        {{ prefixes_column }},
+        prefix -> startswith({{ order_id_column }}, prefix)
+            and substr({{ order_id_column }}, length(prefix) + 1) rlike '^[0-9]+$'
+    )
+{%- endmacro %}
+
+{% macro default__is_cancellation(order_id_column, prefixes_column) -%}
     {#- A cancellation invoice: the order id is a marker prefix of seeds/cancellation_markers.csv followed
         by digits (C536379), so an id such as CA-2016-152156 is not one. -#}
     len(list_filter(

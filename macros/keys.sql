@@ -9,5 +9,5 @@
 
 {% macro date_key(column) -%}
     {#- Integer yyyymmdd key of a date, the conventional date-dimension key. -#}
-    cast(strftime({{ column }}, '%Y%m%d') as integer)
+    cast({{ date_text(column, '%Y%m%d', 'yyyyMMdd') }} as integer)
 {%- endmacro %}

@@ -4,6 +4,20 @@
     {{ return(adapter.dispatch('parse_event_time')(column)) }}
 {%- endmacro %}
 
+{% macro spark__parse_event_time(column) -%}
+    {#- As default__parse_event_time; Spark's cast reads the offset and the session time zone is UTC
+        (profiles.yml), so the instant is the UTC time, as on DuckDB. -#}
+    {%- set local = "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?" -%}
+    case
+        when {{ regexp_matches_fully(column, '[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)?') }}
+            then try_cast({{ column }} as timestamp)
+        when {{ regexp_matches_fully(column, local ~ 'Z') }}
+            then try_cast(left({{ column }}, length({{ column }}) - 1) as timestamp)
+        when {{ regexp_matches_fully(column, local ~ ' ?([+-][0-9]{2}(:?[0-9]{2})?)') }}
+            then try_cast(regexp_replace({{ column }}, ' ([+-])', '$1') as timestamp)
+    end
+{%- endmacro %}
+
 {% macro default__parse_event_time(column) -%}
     {#- An ISO date or timestamp: 2021-03-05, 2021-03-05 14:02, 2021-03-05T14:02:11.250. With a UTC offset
         (Z, +02:00, -0500) it is converted to UTC; without one it is taken as written. Anything else (day-first
@@ -24,7 +38,7 @@
 {% macro parse_count(column) -%}
     {#- A whole non-negative number: 1234, 1,234 or 1234.0 (as a float column exports it). -#}
     case
-        when regexp_full_match({{ column }}, '([0-9]{1,3}(,[0-9]{3})+|[0-9]{1,18})(\.0+)?')
+        when {{ regexp_matches_fully(column, '([0-9]{1,3}(,[0-9]{3})+|[0-9]{1,18})([.]0+)?') }}
             then try_cast(split_part(replace({{ column }}, ',', ''), '.', 1) as bigint)
     end
 {%- endmacro %}

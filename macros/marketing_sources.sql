@@ -42,6 +42,16 @@
 {%- endmacro %}
 
 {% macro marketing_files(relation) -%}
+    {{- return(adapter.dispatch('marketing_files', 'marketing_warehouse')(relation)) -}}
+{%- endmacro %}
+
+{% macro spark__marketing_files(relation) -%}
+    {#- Spark does not read the marketing files yet (README, "Engines"): none, so the marketing models build
+        empty there, as on DuckDB without a marketing directory. Present at parse time, as below. -#}
+    {{- return(['(parse time)'] if not execute or model.resource_type == 'unit_test' else []) -}}
+{%- endmacro %}
+
+{% macro default__marketing_files(relation) -%}
     {#- The files the source's glob matches now (sorted), [] when the marketing directory is not set. At parse
         time (no database) and in unit tests (the source is a fixture) the source counts as present, so dbt
         records the dependency and the fixture is read. -#}
@@ -93,7 +103,7 @@
     select
         filename as source_file,
         'csv' as source_format,
-        cast(null as varchar) as raw_line,
+        cast(null as string) as raw_line,
         true as is_json_object,
         {%- for field in fields %}
         {{ marketing_csv_field(field, present) }} as raw_{{ field.name }}
@@ -138,12 +148,12 @@
 
     {%- if not parts -%}
     select
-        cast(null as varchar) as source_file,
-        cast(null as varchar) as source_format,
-        cast(null as varchar) as raw_line,
+        cast(null as string) as source_file,
+        cast(null as string) as source_format,
+        cast(null as string) as raw_line,
         cast(null as boolean) as is_json_object,
         {%- for field in fields %}
-        cast(null as varchar) as raw_{{ field.name }}
+        cast(null as string) as raw_{{ field.name }}
         {{- "," if not loop.last }}
         {%- endfor %}
     where false
@@ -179,7 +189,7 @@
         single expression is taken as it is (blank stays blank: the staging models treat blank as missing). -#}
     {%- set has_default = default_value and default_key -%}
     {%- if not expressions and not has_default -%}
-        cast(null as varchar)
+        cast(null as string)
     {%- elif expressions | length == 1 and not has_default -%}
         {{ expressions[0] }}
     {%- else -%}
@@ -233,6 +243,10 @@
 
 {% macro identity_hash(columns) -%}
     {{ return(adapter.dispatch('identity_hash')(columns)) }}
+{%- endmacro %}
+
+{% macro spark__identity_hash(columns) -%}
+    xxhash64({{ columns | join(', ') }})
 {%- endmacro %}
 
 {% macro default__identity_hash(columns) -%}

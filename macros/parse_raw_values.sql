@@ -9,9 +9,9 @@
         05/01/2021 are ambiguous and stay unparsed: the input spec's date_format says which one a file
         uses. -#}
     case
-        when regexp_full_match(
-            {{ column }}, '[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9:.]+( ?(Z|UTC|[+-][0-9:]+))?)?'
-        )
+        when {{ regexp_matches_fully(
+            column, '[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9:.]+( ?(Z|UTC|[+-][0-9:]+))?)?'
+        ) }}
             then try_cast(left({{ column }}, 10) as date)
     end
 {%- endmacro %}
@@ -35,19 +35,19 @@
         callers round. -#}
     {%- if decimal_separator == ',' -%}
     case
-        when regexp_full_match(
-            {{ column }},
+        when {{ regexp_matches_fully(
+            column,
             '-?[$€£]? ?-?([0-9]{1,3}([.   ][0-9]{3})+|[0-9]+)(,[0-9]+)?( ?[$€£])?'
-        )
-            then try_cast(replace(regexp_replace({{ column }}, '[$€£.   ]', '', 'g'), ',', '.') as double)
+        ) }}
+            then try_cast(replace({{ regexp_replace_all(column, '[$€£.   ]', '') }}, ',', '.') as double)
     end
     {%- else -%}
     case
-        when regexp_full_match(
-            {{ column }},
+        when {{ regexp_matches_fully(
+            column,
             '-?[$€£]? ?-?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?( ?[$€£])?|-?[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+'
-        )
-            then try_cast(regexp_replace({{ column }}, '[$€£ ,]', '', 'g') as double)
+        ) }}
+            then try_cast({{ regexp_replace_all(column, '[$€£ ,]', '') }} as double)
     end
     {%- endif -%}
 {%- endmacro %}

@@ -52,20 +52,26 @@
 {%- endmacro %}
 
 {% macro safe_ratio(numerator, denominator) -%}
-    ({{ numerator }}) / nullif({{ denominator }}, 0)
+    {#- A double on every engine (Spark divides decimals as decimals, DuckDB as doubles). -#}
+    cast({{ numerator }} as double) / nullif({{ denominator }}, 0)
 {%- endmacro %}
 
 {% macro money(expression) -%}
-    cast(round({{ expression }}, 2) as decimal(18, 2))
+    {#- An amount in cents: x * 100 rounded half away from zero, then scaled back. Spelled out rather than
+        round(x, 2) because the engines round a double differently (DuckDB its binary value: 105.985 is
+        105.98499... and gave 105.98; Spark its shortest decimal text: 105.99). x * 100 is the same double on
+        both, and rounding a double without decimals is exact on both, so every engine gives the same cents
+        (usually the half-up cents of the decimal value: 423.94 / 4 = 105.985 -> 105.99). -#}
+    cast(round(({{ expression }}) * 100) / 100 as decimal(18, 2))
 {%- endmacro %}
 
 {% macro whole_number_text(expression) -%}
     {#- A number rounded to a whole number, as text (12.4 -> '12'). For reason texts: a cast, where
         format('{:.0f}') per row cost a second per 8M customers. -#}
-    (round({{ expression }})::bigint::varchar)
+    (round({{ expression }})::bigint::string)
 {%- endmacro %}
 
 {% macro ltv_percentile_label(column) -%}
     {#- "LTV percentile 99" for 0.9963: floored, so the top customer never reads as "above 100%". -#}
-    ('LTV percentile ' || (floor(100 * {{ column }})::integer)::varchar)
+    ('LTV percentile ' || (floor(100 * {{ column }})::integer)::string)
 {%- endmacro %}

@@ -114,7 +114,7 @@ high_value_at_risk as (
         -- Expected loss if nothing is done: projected 12-month value times the churn risk, in cents per
         -- customer, so the sum is exact and does not depend on row order.
         coalesce(
-            sum({{ money('segments.projected_12m_value * segments.churn_risk_score / 100.0') }}), 0
+            sum({{ money('segments.projected_12m_value * segments.churn_risk_score / 100.0::double') }}), 0
         ) as value_at_stake
     from segments
     cross join rules
@@ -137,7 +137,7 @@ concentration as (
 
     -- Ranked by revenue to date whatever the LTV basis: this is about where today's revenue comes from.
     select
-        coalesce(sum(monetary_total) filter (where historical_ltv_percentile >= 1 - rules.high_value_top_share), 0)
+        cast(coalesce(sum(monetary_total) filter (where historical_ltv_percentile >= 1 - rules.high_value_top_share), 0) as double)
         / sum(monetary_total) as top_revenue_share
     from customers
     cross join rules
@@ -155,7 +155,7 @@ month_one_retention as (
     from cohorts
     cross join rules
     inner join months
-        on cohorts.cohort_month + interval 1 month = months.month_start_date
+        on cast({{ dbt.dateadd('month', '1', 'cohorts.cohort_month') }} as date) = months.month_start_date
     where cohorts.months_since_first_order = 1
         and months.is_complete_month
         and cohorts.cohort_size >= rules.insight_min_cohort_size
@@ -225,16 +225,9 @@ insights as (
         'customers' as metric_unit,
         value_at_stake::double as secondary_value,
         case when customer_count > 0 then 'critical' else 'info' end as severity,
-        format(
-            'High-value customers at risk: {:,} customers, ${:,.0f} at stake',
-            customer_count, value_at_stake
-        ) as headline,
+        {{ format_text('High-value customers at risk: {:,} customers, ${:,.0f} at stake', ["customer_count", "value_at_stake"]) }} as headline,
         case
-            when customer_count > 0 then format(
-                'Contact these {:,} top-LTV customers first (Retention campaign, High priority): '
-                || '${:,.0f} of next year''s revenue is expected to go with them if nothing is done.',
-                customer_count, value_at_stake
-            )
+            when customer_count > 0 then {{ format_text("Contact these {:,} top-LTV customers first (Retention campaign, High priority): ${:,.0f} of next year's revenue is expected to go with them if nothing is done.", ["customer_count", "value_at_stake"]) }}
             else 'No top-LTV customer is at risk today; keep monitoring recency.'
         end as recommendation
     from high_value_at_risk
@@ -250,15 +243,9 @@ insights as (
         'share',
         one_time_count::double,
         case when one_time_share > rules.insight_one_time_share_warning then 'warning' else 'info' end,
-        format(
-            'One-time buyers: {:.1f}% of customers ({:,} of {:,}) ordered only once',
-            100 * one_time_share, one_time_count, customer_count
-        ),
+        {{ format_text('One-time buyers: {:.1f}% of customers ({:,} of {:,}) ordered only once', ["100 * one_time_share", "one_time_count", "customer_count"]) }},
         case
-            when one_time_share > rules.insight_one_time_share_warning then format(
-                'Above the {:.0f}% warning level: a second-purchase offer to New customers is the biggest lever.',
-                100 * rules.insight_one_time_share_warning
-            )
+            when one_time_share > rules.insight_one_time_share_warning then {{ format_text('Above the {:.0f}% warning level: a second-purchase offer to New customers is the biggest lever.', ["100 * rules.insight_one_time_share_warning"]) }}
             else 'Repeat purchasing is healthy; keep the onboarding journey.'
         end
     from one_time_buyers
@@ -275,11 +262,8 @@ insights as (
         'share',
         cohort_size::double,
         'info',
-        format(
-            'Best cohort: {} with {:.1f}% of {:,} customers back in their second month',
-            strftime(cohort_month, '%Y-%m'), 100 * retention_rate, cohort_size
-        ),
-        format('Study what {} customers were offered and repeat it.', strftime(cohort_month, '%Y-%m'))
+        {{ format_text('Best cohort: {} with {:.1f}% of {:,} customers back in their second month', [date_text('cohort_month', '%Y-%m', 'yyyy-MM'), "100 * retention_rate", "cohort_size"]) }},
+        {{ format_text('Study what {} customers were offered and repeat it.', [date_text('cohort_month', '%Y-%m', 'yyyy-MM')]) }}
     from best_cohort
 
     union all
@@ -293,13 +277,8 @@ insights as (
         'share',
         cohort_size::double,
         'warning',
-        format(
-            'Worst cohort: {} with {:.1f}% of {:,} customers back in their second month',
-            strftime(cohort_month, '%Y-%m'), 100 * retention_rate, cohort_size
-        ),
-        format(
-            'Check the acquisition channels and first-order experience of {}.', strftime(cohort_month, '%Y-%m')
-        )
+        {{ format_text('Worst cohort: {} with {:.1f}% of {:,} customers back in their second month', [date_text('cohort_month', '%Y-%m', 'yyyy-MM'), "100 * retention_rate", "cohort_size"]) }},
+        {{ format_text('Check the acquisition channels and first-order experience of {}.', [date_text('cohort_month', '%Y-%m', 'yyyy-MM')]) }}
     from worst_cohort
 
     union all
@@ -319,14 +298,10 @@ insights as (
         end,
         case
             when previous_revenue is null
-                then format('Revenue in {}: ${:,.0f} (no earlier month)', year_month, revenue)
+                then {{ format_text('Revenue in {}: ${:,.0f} (no earlier month)', ["year_month", "revenue"]) }}
             when previous_revenue = 0
-                then format('Revenue in {}: ${:,.0f}, none in the month before', year_month, revenue)
-            else format(
-                'Revenue in {}: ${:,.0f}, {} {:.1f}% on the month before',
-                year_month, revenue, case when revenue_growth >= 0 then 'up' else 'down' end,
-                100 * abs(revenue_growth)
-            )
+                then {{ format_text('Revenue in {}: ${:,.0f}, none in the month before', ["year_month", "revenue"]) }}
+            else {{ format_text('Revenue in {}: ${:,.0f}, {} {:.1f}% on the month before', ["year_month", "revenue", "case when revenue_growth >= 0 then 'up' else 'down' end", "100 * abs(revenue_growth)"]) }}
         end,
         case
             when revenue = 0
@@ -350,10 +325,7 @@ insights as (
         'share',
         rules.high_value_top_share,
         case when top_revenue_share > rules.insight_concentration_warning then 'warning' else 'info' end,
-        format(
-            'Revenue concentration: the top {:.0f}% of customers bring {:.1f}% of revenue',
-            100 * rules.high_value_top_share, 100 * top_revenue_share
-        ),
+        {{ format_text('Revenue concentration: the top {:.0f}% of customers bring {:.1f}% of revenue', ["100 * rules.high_value_top_share", "100 * top_revenue_share"]) }},
         case
             when top_revenue_share > rules.insight_concentration_warning
                 then 'Revenue depends on few customers: protect them with the Loyalty campaign.'
@@ -373,16 +345,10 @@ insights as (
         'currency',
         target_count::double,
         'info',
-        format(
-            '{} campaign: {:,} customers ({:,} high priority), ${:,.0f} estimated value',
-            campaign_type, target_count, high_priority_count, estimated_value
-        ),
+        {{ format_text('{} campaign: {:,} customers ({:,} high priority), ${:,.0f} estimated value', ["campaign_type", "target_count", "high_priority_count", "estimated_value"]) }},
         case
-            when target_count = 0 then format('No customer qualifies for {} today.', campaign_type)
-            else format(
-                'Export the {} list (run_pipeline.py export campaign_targets) and start with High priority.',
-                campaign_type
-            )
+            when target_count = 0 then {{ format_text('No customer qualifies for {} today.', ["campaign_type"]) }}
+            else {{ format_text('Export the {} list (run_pipeline.py export campaign_targets) and start with High priority.', ["campaign_type"]) }}
         end
     from campaign_totals
 
@@ -403,18 +369,8 @@ insights as (
             when clv_backtest.backtest_status = 'skipped' then 'CLV backtest not run: ' || clv_backtest.message
             when clv_backtest.backtest_status <> 'complete'
                 then 'CLV backtest: the ' || clv_backtest.model_name || ' calibration fit is not usable'
-            when clv_backtest.model_beats_naive then format(
-                'CLV backtest: {} predicted {:,.0f} purchases in the last {:.0f} weeks, {:,.0f} happened ({:+.1f}%); '
-                || 'per-customer error {:.3f} vs {:.3f} for the past purchase rate',
-                clv_backtest.model_name, clv_backtest.expected_purchases, clv_backtest.holdout_weeks,
-                clv_backtest.actual_purchases, clv_backtest.error_pct, clv_backtest.mae, clv_backtest.naive_mae
-            )
-            else format(
-                'CLV backtest: {} lost to the past purchase rate (per-customer error {:.3f} vs {:.3f}; '
-                || '{:,.0f} purchases predicted in the last {:.0f} weeks, {:,.0f} happened)',
-                clv_backtest.model_name, clv_backtest.mae, clv_backtest.naive_mae,
-                clv_backtest.expected_purchases, clv_backtest.holdout_weeks, clv_backtest.actual_purchases
-            )
+            when clv_backtest.model_beats_naive then {{ format_text('CLV backtest: {} predicted {:,.0f} purchases in the last {:.0f} weeks, {:,.0f} happened ({:+.1f}%); per-customer error {:.3f} vs {:.3f} for the past purchase rate', ["clv_backtest.model_name", "clv_backtest.expected_purchases", "clv_backtest.holdout_weeks", "clv_backtest.actual_purchases", "clv_backtest.error_pct", "clv_backtest.mae", "clv_backtest.naive_mae"]) }}
+            else {{ format_text('CLV backtest: {} lost to the past purchase rate (per-customer error {:.3f} vs {:.3f}; {:,.0f} purchases predicted in the last {:.0f} weeks, {:,.0f} happened)', ["clv_backtest.model_name", "clv_backtest.mae", "clv_backtest.naive_mae", "clv_backtest.expected_purchases", "clv_backtest.holdout_weeks", "clv_backtest.actual_purchases"]) }}
         end,
         case
             when clv_backtest.backtest_status <> 'complete' then clv_backtest.message

@@ -139,8 +139,8 @@ select
     last_touch_channel,
     -- Concatenation and casts, format() only for the money amount's thousands separators: one format()
     -- call per target row costs about a second per 5M rows at 10M orders.
-    segment || ' customer: last order ' || recency_days::varchar || ' days ago (usual gap '
-    || {{ whole_number_text('expected_days_between_orders') }} || ' days), ' || frequency::varchar || ' order(s), '
-    || format('${:,.2f}', monetary_total) || ' lifetime revenue, ' || {{ ltv_percentile_label('ltv_percentile') }}
-    || ', churn risk ' || churn_risk_score::varchar || '/100' as target_reason
+    segment || ' customer: last order ' || recency_days::string || ' days ago (usual gap '
+    || {{ whole_number_text('expected_days_between_orders') }} || ' days), ' || frequency::string || ' order(s), '
+    || {{ format_text('${:,.2f}', ["monetary_total"]) }} || ' lifetime revenue, ' || {{ ltv_percentile_label('ltv_percentile') }}
+    || ', churn risk ' || churn_risk_score::string || '/100' as target_reason
 from with_channels

@@ -42,11 +42,13 @@ cells as (
     select
         cohort_sizes.cohort_month,
         cohort_sizes.cohort_size,
-        months_since.generate_series::integer as months_since_first_order
+        months_since.month_offset::integer as months_since_first_order
     from cohort_sizes
     cross join analysis_date
-    cross join generate_series(0, date_diff('month', cohort_sizes.cohort_month, analysis_date.as_of_month))
-        as months_since
+    {{ integer_series_join(
+        '0', dbt.datediff('cohort_sizes.cohort_month', 'analysis_date.as_of_month', 'month'),
+        'months_since', 'month_offset'
+    ) }}
 
 ),
 
@@ -54,7 +56,7 @@ customer_months as (
 
     select
         customers.cohort_month,
-        date_diff('month', customers.cohort_month, date_trunc('month', orders.order_date)) as months_since_first_order,
+        {{ dbt.datediff('customers.cohort_month', dbt.date_trunc('month', 'orders.order_date'), 'month') }} as months_since_first_order,
         orders.customer_key,
         orders.amount
     from orders
@@ -93,12 +95,12 @@ filled as (
 select
     cohort_month,
     months_since_first_order,
-    (cohort_month + to_months(months_since_first_order))::date as activity_month,
+    cast({{ dbt.dateadd('month', 'months_since_first_order', 'cohort_month') }} as date) as activity_month,
     cohort_size,
     active_customers,
     round(active_customers / cohort_size, 4) as retention_rate,
     revenue,
-    {{ money('sum(revenue) over cohort_to_date / cohort_size') }} as cumulative_revenue_per_customer
+    {{ money('cast(sum(revenue) over cohort_to_date as double) / cohort_size') }} as cumulative_revenue_per_customer
 from filled
 window cohort_to_date as (
     partition by cohort_month

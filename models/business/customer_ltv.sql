@@ -70,7 +70,7 @@ population_rhythm as (
     -- A one-order customer has no rhythm of their own: they are expected to reorder like the typical
     -- (median) repeat customer; with no repeat customer at all, like the fallback rule says.
     select coalesce(
-        median((customers.last_order_date - customers.first_order_date) / (customers.order_count - 1)),
+        median({{ dbt.datediff('customers.first_order_date', 'customers.last_order_date', 'day') }} / (customers.order_count - 1)),
         any_value(rules.fallback_days_between_orders)
     ) as median_days_between_orders
     from rules
@@ -95,7 +95,7 @@ measured as (
         customers.net_revenue,
         customers.return_rate,
         -- What an order is worth once returns are netted off (never below zero): the projections use it.
-        cast(greatest(customers.net_revenue, 0) / customers.order_count as decimal(18, 2))
+        {{ money('cast(greatest(customers.net_revenue, 0) as double) / customers.order_count') }}
             as net_average_order_value,
         clv.p_alive,
         clv.p_no_purchase_30d,
@@ -103,14 +103,14 @@ measured as (
         clv.expected_purchases_90d,
         clv.predicted_clv,
         clv_fit.ltv_basis,
-        analysis_date.as_of_date - customers.last_order_date as recency_days,
-        analysis_date.as_of_date - customers.first_order_date as tenure_days,
+        {{ dbt.datediff('customers.last_order_date', 'analysis_date.as_of_date', 'day') }} as recency_days,
+        {{ dbt.datediff('customers.first_order_date', 'analysis_date.as_of_date', 'day') }} as tenure_days,
         -- Never less than a day, so same-day repeat orders do not divide by zero.
         greatest(
             1.0,
             case
                 when customers.order_count > 1
-                    then (customers.last_order_date - customers.first_order_date)
+                    then {{ dbt.datediff('customers.first_order_date', 'customers.last_order_date', 'day') }}
                     / (customers.order_count - 1)
                 else population_rhythm.median_days_between_orders
             end
@@ -146,7 +146,7 @@ risk_scored as (
         risk_components.*,
         -- Half-life form: 0.5 when exactly one usual gap has passed, 0.75 after two, 0.875 after three.
         1 - pow(0.5, recency_ratio) as recency_risk,
-        1.0 / order_count as frequency_risk,
+        1.0::double / order_count as frequency_risk,
         -- 0.5 is neutral (one order, or a flat trend); a halving of the order value gives 0.75.
         least(1.0, greatest(0.0, 0.5 - coalesce(order_value_trend, 0) / 2)) as value_trend_risk,
         rules.churn_weight_recency,
@@ -171,7 +171,7 @@ valued as (
                 + churn_weight_value_trend * value_trend_risk
             ) / (churn_weight_recency + churn_weight_frequency + churn_weight_value_trend)
         )::integer as churn_risk_score,
-        order_count * 365.0 / greatest(tenure_days, projection_min_tenure_days) as annual_order_rate
+        order_count * 365.0::double / greatest(tenure_days, projection_min_tenure_days) as annual_order_rate
     from risk_scored
 
 ),
@@ -181,7 +181,7 @@ projected as (
     select
         *,
         annual_order_rate * net_average_order_value as projected_12m_value_if_retained,
-        annual_order_rate * net_average_order_value * (1 - churn_risk_score / 100.0) as ltv_12m_estimate_value,
+        annual_order_rate * net_average_order_value * (1 - churn_risk_score / 100.0::double) as ltv_12m_estimate_value,
         -- A customer without a CLV row (first order after the analysis date) ranks as worth nothing yet.
         case
             when ltv_basis = 'predicted_clv' then coalesce(predicted_clv, 0)

@@ -41,10 +41,7 @@ rules as (
         at_risk_min_churn_risk_score,
         at_risk_max_p_alive,
         -- The rule part of the At Risk reason, formatted once instead of once per customer.
-        format(
-            '(At Risk from {} days, score {} or P(alive) below {:.2f})',
-            at_risk_min_days_since_last_order, at_risk_min_churn_risk_score, at_risk_max_p_alive
-        ) as at_risk_rule_text
+        {{ format_text('(At Risk from {} days, score {} or P(alive) below {:.2f})', ["at_risk_min_days_since_last_order", "at_risk_min_churn_risk_score", "at_risk_max_p_alive"]) }} as at_risk_rule_text
     from {{ ref('int_business_rules') }}
 
 ),
@@ -122,16 +119,16 @@ select
     -- Concatenation instead of format() where a value is an integer (its text is the same): a format()
     -- call per customer was most of this model's time at 10M orders.
     case segment
-        when 'Lost' then 'no order for ' || recency_days::varchar || ' days (Lost from '
-            || lost_min_days_since_last_order::varchar || ')'
-        when 'New' then 'first order ' || tenure_days::varchar || ' days ago (New up to '
-            || new_max_days_since_first_order::varchar || ')'
+        when 'Lost' then 'no order for ' || recency_days::string || ' days (Lost from '
+            || lost_min_days_since_last_order::string || ')'
+        when 'New' then 'first order ' || tenure_days::string || ' days ago (New up to '
+            || new_max_days_since_first_order::string || ')'
         when 'High Value' then {{ ltv_percentile_label('ltv_percentile') }} || ' and last order '
-            || recency_days::varchar || ' days ago (within ' || high_value_max_days_since_last_order::varchar || ')'
-        when 'At Risk' then 'no order for ' || recency_days::varchar || ' days (usual gap '
+            || recency_days::string || ' days ago (within ' || high_value_max_days_since_last_order::string || ')'
+        when 'At Risk' then 'no order for ' || recency_days::string || ' days (usual gap '
             || {{ whole_number_text('expected_days_between_orders') }} || '), churn risk '
-            || churn_risk_score::varchar || '/100 and P(alive) '
-            || coalesce(cast(round(p_alive, 2) as decimal(3, 2))::varchar, 'n/a') || ' ' || at_risk_rule_text
+            || churn_risk_score::string || '/100 and P(alive) '
+            || coalesce(cast(round(p_alive, 2) as decimal(3, 2))::string, 'n/a') || ' ' || at_risk_rule_text
         else 'no earlier rule matched'
     end as segment_reason,
     is_lost,

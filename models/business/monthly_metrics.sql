@@ -121,7 +121,7 @@ with_previous as (
 
 select
     month_start_date,
-    strftime(month_start_date, '%Y-%m') as year_month,
+    {{ date_text('month_start_date', '%Y-%m', 'yyyy-MM') }} as year_month,
     is_complete_month,
     revenue,
     orders,

@@ -74,9 +74,9 @@ spend_model as (
     from {{ ref('clv_model_fit') }}
     where model_name = 'gamma_gamma'
         and converged
-        and isfinite(p)
-        and isfinite(q)
-        and isfinite(gamma)
+        and not {{ is_not_finite("p") }}
+        and not {{ is_not_finite("q") }}
+        and not {{ is_not_finite("gamma") }}
         and q > 1
 
 ),

@@ -65,9 +65,9 @@ select
         as is_long_enough,
     case
         when cut.holdout_days < {{ var('clv_backtest_min_holdout_days') }}
-            then 'the history is too short: ' || cast(cut.observed_days as varchar) || ' days observed, so the '
-            || 'holdout (the last ' || cast(round(100 * {{ var('clv_backtest_holdout_share') }}) as varchar)
-            || '%) would have ' || cast(cut.holdout_days as varchar) || ' days, fewer than '
+            then 'the history is too short: ' || cast(cut.observed_days as string) || ' days observed, so the '
+            || 'holdout (the last ' || cast(round(100 * {{ var('clv_backtest_holdout_share') }}) as string)
+            || '%) would have ' || cast(cut.holdout_days as string) || ' days, fewer than '
             || '{{ var("clv_backtest_min_holdout_days") }} (clv_backtest_min_holdout_days)'
         when in_scope.customers_in_scope = 0
             then 'no customer was first seen before the cut'

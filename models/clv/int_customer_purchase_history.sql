@@ -56,8 +56,8 @@ select
     order_count,
     purchase_days,
     frequency,
-    {{ days_to_weeks('last_purchase_date - first_purchase_date') }} as recency_weeks,
-    {{ days_to_weeks('as_of_date - first_purchase_date') }} as age_weeks,
+    {{ days_to_weeks(dbt.datediff('first_purchase_date', 'last_purchase_date', 'day')) }} as recency_weeks,
+    {{ days_to_weeks(dbt.datediff('first_purchase_date', 'as_of_date', 'day')) }} as age_weeks,
     total_value,
     first_purchase_value,
     case

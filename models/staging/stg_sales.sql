@@ -27,7 +27,7 @@ orders as (
         min(customer_id) as customer_id,
         min(order_date) as order_date,
         cast(sum(amount) as decimal(18, 2)) as amount,
-        arg_min(source_file, source_row_index) as source_file,
+        min_by(source_file, source_row_index) as source_file,
         min(source_row_index) as source_row_index
     from clean_rows
     group by order_id

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='delete+insert',
     unique_key='source_file',
     on_schema_change='fail'
@@ -34,12 +34,7 @@ with new_file_rows as (
 
 file_stats as (
 
-    -- read_blob without its content column only stats the files.
-    select
-        filename as source_file,
-        size as file_bytes,
-        last_modified as file_modified_at
-    from read_blob('{{ raw_path | replace("'", "''") }}')
+    {{ raw_file_stats(raw_path) }}
 
 )
 

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='delete+insert',
     unique_key='order_id',
     on_schema_change='fail'
@@ -49,11 +49,11 @@ with source as (
         {%- endif %}
         {{ raw_field(spec, columns.order_date) }} as raw_date,
         {{ raw_field(spec, columns.customer_id) }} as raw_customer_id,
-        {{ raw_field(spec, columns.order_id) if has_order_id else 'cast(null as varchar)' }} as raw_order_id,
-        {{ raw_field(spec, columns.amount) if 'amount' in columns else 'cast(null as varchar)' }} as raw_sales,
-        {{ raw_field(spec, columns.quantity) if has_line_prices else 'cast(null as varchar)' }} as raw_quantity,
-        {{ raw_field(spec, columns.unit_price) if has_line_prices else 'cast(null as varchar)' }} as raw_unit_price,
-        {{ row_fingerprint(spec) if is_lines else 'cast(null as varchar)' }} as row_fingerprint
+        {{ raw_field(spec, columns.order_id) if has_order_id else 'cast(null as string)' }} as raw_order_id,
+        {{ raw_field(spec, columns.amount) if 'amount' in columns else 'cast(null as string)' }} as raw_sales,
+        {{ raw_field(spec, columns.quantity) if has_line_prices else 'cast(null as string)' }} as raw_quantity,
+        {{ raw_field(spec, columns.unit_price) if has_line_prices else 'cast(null as string)' }} as raw_unit_price,
+        {{ row_fingerprint(spec) if is_lines else 'cast(null as string)' }} as row_fingerprint
     from {{ raw_sales(spec) }} as raw_rows
     {%- if is_incremental() %}
     -- Constant list: DuckDB prunes these files before reading them.
@@ -67,7 +67,7 @@ with source as (
 
 cancellation_markers as (
 
-    select list(marker) filter (where marker_type = 'order_id_prefix') as order_id_prefixes
+    select {{ list_of('marker') }} filter (where marker_type = 'order_id_prefix') as order_id_prefixes
     from {{ ref('cancellation_markers') }}
 
 ),
@@ -167,7 +167,7 @@ new_rows as (
         order_date,
         case
             when abs(amount_value) <= {{ var('max_order_amount') }}
-                then cast(round(amount_value, 2) as decimal(18, 2))
+                then {{ money('amount_value') }}
         end as amount,
         is_return,
         -- Checks run in the order of seeds/rejection_reasons.csv; the first that fails is the reason.
@@ -190,13 +190,13 @@ new_rows as (
             when order_date > date '{{ var("as_of_date") }}' then 'date_after_as_of_date'
             {% endif -%}
             {% if has_line_prices -%}
-            when quantity_value is null or isnan(quantity_value) or isinf(quantity_value) then 'invalid_quantity'
-            when unit_price_value is null or isnan(unit_price_value) or isinf(unit_price_value)
+            when quantity_value is null or {{ is_not_finite('quantity_value') }} then 'invalid_quantity'
+            when unit_price_value is null or {{ is_not_finite('unit_price_value') }}
                 then 'invalid_unit_price'
             when amount_value is null then 'amount_out_of_range'
             {% else -%}
             when sales_text is null then 'missing_amount'
-            when amount_value is null or isnan(amount_value) or isinf(amount_value) then 'invalid_amount'
+            when amount_value is null or {{ is_not_finite('amount_value') }} then 'invalid_amount'
             {% endif -%}
             when amount_value < 0 and not is_return then 'negative_amount'
             when round(abs(amount_value), 2) = 0 then 'zero_amount'
@@ -206,7 +206,7 @@ new_rows as (
 
 ),
 
-row_checked as materialized (
+row_checked as {{ materialized_cte() }} (
 
     -- Materialized (read several times below), so it is kept narrow: the raw text is stored only where it
     -- differs from the parsed value's canonical text (compact_raw_text, as in the final table), which

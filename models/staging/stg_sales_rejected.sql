@@ -14,8 +14,8 @@ with validated as (
         raw_unit_price,
         {%- else %}
         -- Only line-item files have these (stg_sales__validated stores them only then).
-        cast(null as varchar) as raw_quantity,
-        cast(null as varchar) as raw_unit_price,
+        cast(null as string) as raw_quantity,
+        cast(null as string) as raw_unit_price,
         {%- endif %}
         rejection_reason,
         load_id

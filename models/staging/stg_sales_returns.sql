@@ -28,7 +28,7 @@ returns as (
         min(order_date) as return_date,
         cast(sum(abs(amount)) as decimal(18, 2)) as returned_amount,
         count(*) as line_count,
-        arg_min(source_file, source_row_index) as source_file,
+        min_by(source_file, source_row_index) as source_file,
         min(source_row_index) as source_row_index
     from return_rows
     group by order_id

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='delete+insert',
     unique_key='customer_key',
     on_schema_change='fail',
@@ -68,7 +68,7 @@ purchase_days as (
         any_value(customer_id) as customer_id,
         count(*) as order_count,
         cast(sum(amount) as decimal(18, 2)) as day_value,
-        arg_max(amount, {{ order_sort_key('order_id') }}) as last_order_amount_of_day
+        max_by(amount, {{ order_sort_key('order_id') }}) as last_order_amount_of_day
     from orders
     group by customer_key, order_date
 
@@ -84,8 +84,8 @@ customer_orders_summary as (
         cast(sum(order_count) as bigint) as order_count,
         count(*) as purchase_days,
         sum(day_value) as lifetime_revenue,
-        arg_min(day_value, order_date) as first_order_day_value,
-        arg_max(last_order_amount_of_day, order_date) as last_order_amount
+        min_by(day_value, order_date) as first_order_day_value,
+        max_by(last_order_amount_of_day, order_date) as last_order_amount
     from purchase_days
     group by customer_key
 
@@ -111,9 +111,8 @@ select
     customer_orders_summary.order_count,
     customer_orders_summary.purchase_days,
     customer_orders_summary.lifetime_revenue,
-    cast(
-        customer_orders_summary.lifetime_revenue / customer_orders_summary.order_count as decimal(18, 2)
-    ) as average_order_value,
+    {{ money('cast(customer_orders_summary.lifetime_revenue as double) / customer_orders_summary.order_count') }}
+        as average_order_value,
     customer_orders_summary.first_order_day_value,
     customer_orders_summary.last_order_amount,
     customer_orders_summary.order_count = 1 as is_one_time_buyer,
@@ -124,7 +123,7 @@ select
         as decimal(18, 2)
     ) as net_revenue,
     round(
-        coalesce(customer_returns.returned_amount, 0) / customer_orders_summary.lifetime_revenue, 4
+        cast(coalesce(customer_returns.returned_amount, 0) as double) / customer_orders_summary.lifetime_revenue, 4
     ) as return_rate
 from customer_orders_summary
 left join customer_returns

@@ -34,27 +34,25 @@ calendar_bounds as (
 days as (
 
     select cast(day as date) as calendar_date
-    from calendar_bounds,
-        range(calendar_bounds.start_date, calendar_bounds.end_date + interval 1 day, interval 1 day)
-            as spine (day)
+    from {{ days_between_from('calendar_bounds', 'calendar_bounds.start_date', 'calendar_bounds.end_date', 'day') }}
 
 )
 
 select
     {{ date_key('calendar_date') }} as date_key,
     calendar_date,
-    extract('day' from calendar_date)::integer as day_of_month,
-    extract('isodow' from calendar_date)::integer as day_of_week,
-    dayname(calendar_date) as day_name,
-    extract('isodow' from calendar_date) in (6, 7) as is_weekend,
+    {{ date_part_number('day', 'calendar_date') }} as day_of_month,
+    {{ date_part_number('isodow', 'calendar_date') }} as day_of_week,
+    {{ date_text('calendar_date', '%A', 'EEEE') }} as day_name,
+    {{ date_part_number('isodow', 'calendar_date') }} in (6, 7) as is_weekend,
     date_trunc('week', calendar_date)::date as week_start_date,
-    extract('week' from calendar_date)::integer as iso_week,
-    extract('isoyear' from calendar_date)::integer as iso_year,
+    {{ date_part_number('week', 'calendar_date') }} as iso_week,
+    {{ date_part_number('isoyear', 'calendar_date') }} as iso_year,
     date_trunc('month', calendar_date)::date as month_start_date,
-    extract('month' from calendar_date)::integer as month_number,
-    monthname(calendar_date) as month_name,
-    strftime(calendar_date, '%Y-%m') as year_month,
-    extract('quarter' from calendar_date)::integer as quarter_number,
+    {{ date_part_number('month', 'calendar_date') }} as month_number,
+    {{ date_text('calendar_date', '%B', 'MMMM') }} as month_name,
+    {{ date_text('calendar_date', '%Y-%m', 'yyyy-MM') }} as year_month,
+    {{ date_part_number('quarter', 'calendar_date') }} as quarter_number,
     date_trunc('quarter', calendar_date)::date as quarter_start_date,
-    extract('year' from calendar_date)::integer as year_number
+    {{ date_part_number('year', 'calendar_date') }} as year_number
 from days

@@ -124,7 +124,9 @@ class BacktestHistory:
 
         frequency = col("frequency")
         customers = col("customers") if "customers" in columns else np.ones(frequency.size)
-        return cls(frequency, col("recency_weeks"), col("age_weeks"), col("holdout_purchases"), customers)
+        # Sorted: the same fit whatever order the engine hands the rows over in (clv.sorted_rows).
+        rows = (frequency, col("recency_weeks"), col("age_weeks"), col("holdout_purchases"), customers)
+        return cls(*clv.sorted_rows(*rows))
 
     @property
     def calibration(self) -> clv.PurchaseHistory:

@@ -211,6 +211,14 @@ def _floats(columns: Mapping[str, Any], name: str) -> npt.NDArray[np.float64]:
     return np.asarray(columns[name], dtype=np.float64)
 
 
+def sorted_rows(*columns: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], ...]:
+    """The columns with their rows sorted by every column in turn. An engine hands over grouped rows in any
+    order, and the fits' sums (so their last digits, and on a flat likelihood where the optimizer stops)
+    depend on it: sorted, the same histories give the same fit on DuckDB, Spark and every run."""
+    order = np.lexsort(tuple(reversed(columns)))
+    return tuple(column[order] for column in columns)
+
+
 @dataclass(frozen=True)
 class PurchaseHistory:
     """Distinct purchase-model inputs (x, t_x and T in weeks) and how many customers have each."""
@@ -225,12 +233,11 @@ class PurchaseHistory:
         """From ``int_clv_distinct_histories.fetchnumpy()`` (or a DataFrame); without a ``customers``
         column every row is one customer."""
         frequency = _floats(columns, "frequency")
-        return cls(
-            frequency=frequency,
-            recency=_floats(columns, "recency_weeks"),
-            age=_floats(columns, "age_weeks"),
-            customers=_floats(columns, "customers") if "customers" in columns else np.ones(frequency.size),
+        customers = _floats(columns, "customers") if "customers" in columns else np.ones(frequency.size)
+        frequency, recency, age, customers = sorted_rows(
+            frequency, _floats(columns, "recency_weeks"), _floats(columns, "age_weeks"), customers
         )
+        return cls(frequency=frequency, recency=recency, age=age, customers=customers)
 
     def __len__(self) -> int:
         return int(self.frequency.size)
@@ -248,11 +255,11 @@ class SpendHistory:
     def from_columns(cls, columns: Mapping[str, Any]) -> SpendHistory:
         """From ``relation.aggregate(*SPEND_GROUPS).fetchnumpy()`` (or a DataFrame)."""
         frequency = _floats(columns, "frequency")
-        return cls(
-            frequency=frequency,
-            monetary_value=_floats(columns, "repeat_purchase_value_mean"),
-            customers=_floats(columns, "customers") if "customers" in columns else np.ones(frequency.size),
+        customers = _floats(columns, "customers") if "customers" in columns else np.ones(frequency.size)
+        frequency, monetary_value, customers = sorted_rows(
+            frequency, _floats(columns, "repeat_purchase_value_mean"), customers
         )
+        return cls(frequency=frequency, monetary_value=monetary_value, customers=customers)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="directory of marketing files (ad_spend*.csv|jsonl, touchpoints*.csv|jsonl); default: none, or "
         "the bundled data/sample/marketing when building the bundled sample",
     )
+    parser.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="duckdb (default): the warehouse file DATA_DIR/warehouse.duckdb; spark: the same models on a "
+        'local Spark session (pip install -e ".[spark]", Java 17), tables in DATA_DIR/spark (README, '
+        '"Engines")',
+    )
     parser.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
     parser.add_argument(
         "--rebuild",
@@ -72,4 +80,8 @@ def run(args: argparse.Namespace, workspace: Workspace) -> int:
         max_rejected_share=args.max_rejected_share,
         rebuild=args.rebuild,
     )
+    if args.engine == "spark":
+        from salesdw.pipeline.spark_build import run_spark_build
+
+        return run_spark_build(request, workspace)
     return run_build(request, workspace)

@@ -11,14 +11,14 @@ select
     predicted_clv,
     clv_null_reason
 from {{ ref('customer_clv') }}
-where not isfinite(coalesce(p_alive, 0))
-    or not isfinite(coalesce(p_no_purchase_30d, 0))
-    or not isfinite(coalesce(p_no_purchase_90d, 0))
-    or not isfinite(coalesce(expected_purchases_30d, 0))
-    or not isfinite(coalesce(expected_purchases_90d, 0))
-    or not isfinite(coalesce(expected_purchases_365d, 0))
-    or not isfinite(coalesce(expected_purchases_90d_lower_80, 0))
-    or not isfinite(coalesce(expected_purchases_90d_upper_80, 0))
+where {{ is_not_finite('coalesce(p_alive, 0)') }}
+    or {{ is_not_finite('coalesce(p_no_purchase_30d, 0)') }}
+    or {{ is_not_finite('coalesce(p_no_purchase_90d, 0)') }}
+    or {{ is_not_finite('coalesce(expected_purchases_30d, 0)') }}
+    or {{ is_not_finite('coalesce(expected_purchases_90d, 0)') }}
+    or {{ is_not_finite('coalesce(expected_purchases_365d, 0)') }}
+    or {{ is_not_finite('coalesce(expected_purchases_90d_lower_80, 0)') }}
+    or {{ is_not_finite('coalesce(expected_purchases_90d_upper_80, 0)') }}
     or expected_purchases_30d < 0
     or expected_average_order_value < 0
     or predicted_clv < 0

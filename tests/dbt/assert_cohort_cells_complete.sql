@@ -38,11 +38,11 @@ missing_cells as (
     select
         cells.cohort_month,
         cells.cell_count,
-        date_diff('month', cells.cohort_month, analysis_date.as_of_month) + 1 as expected_cell_count
+        {{ dbt.datediff('cells.cohort_month', 'analysis_date.as_of_month', 'month') }} + 1 as expected_cell_count
     from cells
     cross join analysis_date
-    where cells.cell_count <> date_diff('month', cells.cohort_month, analysis_date.as_of_month) + 1
-        or cells.last_month_index <> date_diff('month', cells.cohort_month, analysis_date.as_of_month)
+    where cells.cell_count <> {{ dbt.datediff('cells.cohort_month', 'analysis_date.as_of_month', 'month') }} + 1
+        or cells.last_month_index <> {{ dbt.datediff('cells.cohort_month', 'analysis_date.as_of_month', 'month') }}
 
 ),
 

@@ -146,8 +146,8 @@ select
     {{ money('revenue_per_person_difference - 1.96 * revenue_standard_error') }} as revenue_per_person_difference_low,
     {{ money('revenue_per_person_difference + 1.96 * revenue_standard_error') }} as revenue_per_person_difference_high,
     'Observational, not causal: people exposed to ' || channel || ' converted at '
-    || coalesce(format('{:.1f}%', 100 * conversion_rate_exposed), 'n/a') || ' against '
-    || coalesce(format('{:.1f}%', 100 * conversion_rate_not_exposed), 'n/a')
+    || coalesce({{ format_text('{:.1f}%', ["100 * conversion_rate_exposed"]) }}, 'n/a') || ' against '
+    || coalesce({{ format_text('{:.1f}%', ["100 * conversion_rate_not_exposed"]) }}, 'n/a')
     || ' for people reached by other channels only. Channels pick whom they reach (retargeting and e-mail '
     || 'reach people who already bought), so the difference is an association, not the effect of '
     || channel || '; only a holdout test measures what it adds.' as interpretation

@@ -31,16 +31,16 @@ per_customer as (
         any_value(customer_id) as customer_id,
         min(order_date) as first_order_date,
         max(order_date) as last_order_date,
-        arg_min(
-            struct_pack(
-                channel := channel,
-                campaign_id := campaign_id,
-                touched_at := event_time,
-                touches := case when event_time is null then 0 else touch_count end
-            ),
+        min_by(
+            {{ struct_of([
+                ('channel', 'channel'),
+                ('campaign_id', 'campaign_id'),
+                ('touched_at', 'event_time'),
+                ('touches', 'case when event_time is null then 0 else touch_count end'),
+            ]) }},
             order_date
         ) as acquisition,
-        arg_max(struct_pack(channel := channel, campaign_id := campaign_id), order_date) as latest
+        max_by({{ struct_of([('channel', 'channel'), ('campaign_id', 'campaign_id')]) }}, order_date) as latest
     from last_touches
     group by customer_key
 

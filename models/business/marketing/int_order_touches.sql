@@ -42,7 +42,7 @@ marketing_loaded as (
 
 ),
 
-order_touches as materialized (
+order_touches as {{ materialized_cte() }} (
 
     -- Left join: an order without a touch in its window keeps one row with null touch columns.
     select
@@ -83,17 +83,19 @@ positioned as (
         campaign_id,
         event_type,
         row_number() over touch_order as touch_position,
-        count(*) over (touch_order rows between unbounded preceding and unbounded following) as touch_count,
+        count(*) over all_touches as touch_count,
         decay_weight,
-        sum(decay_weight) over (touch_order rows between unbounded preceding and current row) as decay_running,
-        sum(decay_weight) over (touch_order rows between unbounded preceding and unbounded following)
-            as decay_total
+        sum(decay_weight) over touches_so_far as decay_running,
+        sum(decay_weight) over all_touches as decay_total
     from order_touches
     where event_time is not null
-    window touch_order as (
-        partition by order_id
-        order by event_time, channel, campaign_id, event_type, ad_id
-    )
+    -- Three named windows, not one extended with a frame (`over (touch_order rows ...)`): Spark reads only a
+    -- window name alone.
+    {%- set touch_order = 'partition by order_id order by event_time, channel, campaign_id, event_type, ad_id' %}
+    window
+        touch_order as ({{ touch_order }}),
+        touches_so_far as ({{ touch_order }} rows between unbounded preceding and current row),
+        all_touches as ({{ touch_order }} rows between unbounded preceding and unbounded following)
 
 )
 

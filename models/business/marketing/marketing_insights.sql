@@ -121,10 +121,12 @@ unprofitable_cohorts as (
     select
         acquisition_channel,
         count(*) as cohort_count,
-        string_agg(strftime(acquisition_month, '%Y-%m') || ' (' || format('{:.2f}', ltv_to_cac) || ')', ', '
-            order by acquisition_month) as cohort_list,
+        {{ ordered_text_agg(
+            date_text('acquisition_month', '%Y-%m', 'yyyy-MM') ~ " || ' (' || " ~ format_text('{:.2f}', ['ltv_to_cac']) ~ " || ')'",
+            ', ', 'acquisition_month'
+        ) }} as cohort_list,
         min(ltv_to_cac) as lowest_ltv_to_cac,
-        arg_min(acquisition_month, ltv_to_cac) as lowest_month
+        min_by(acquisition_month, ltv_to_cac) as lowest_month
     from {{ ref('channel_unit_economics') }}
     where ltv_to_cac < 1
     group by acquisition_channel
@@ -157,11 +159,7 @@ insights as (
                 then 'warning'
             else 'info'
         end as severity,
-        format(
-            'Revenue with no marketing touch: {:.1f}% (${:,.0f} of ${:,.0f}) had no touch in the {} days before the order',
-            100 * coalesce(untouched.untouched_revenue, 0) / untouched.total_revenue,
-            coalesce(untouched.untouched_revenue, 0), untouched.total_revenue, {{ var('lookback_days') }}
-        ) as headline,
+        {{ format_text('Revenue with no marketing touch: {:.1f}% (${:,.0f} of ${:,.0f}) had no touch in the {} days before the order', ["100 * coalesce(untouched.untouched_revenue, 0) / untouched.total_revenue", "coalesce(untouched.untouched_revenue, 0)", "untouched.total_revenue", (var('lookback_days') | string)]) }} as headline,
         case
             when coalesce(untouched.untouched_revenue, 0) / untouched.total_revenue > rules.untouched_revenue_warning
                 then 'Most revenue has no recorded touch: check that every channel''s touches are tracked before reading ROAS.'
@@ -182,11 +180,8 @@ insights as (
         'ratio',
         cast(spend as double),
         'info',
-        format(
-            'Best ROAS: {} returns ${:.2f} per $1 of ad spend (${:,.0f} attributed revenue on ${:,.0f} spend, {} attribution)',
-            channel, roas, attributed_revenue, spend, rules.attribution_model
-        ),
-        format('Shift budget towards {} while its ROAS holds; watch it as spend grows.', channel)
+        {{ format_text('Best ROAS: {} returns ${:.2f} per $1 of ad spend (${:,.0f} attributed revenue on ${:,.0f} spend, {} attribution)', ["channel", "roas", "attributed_revenue", "spend", "rules.attribution_model"]) }},
+        {{ format_text('Shift budget towards {} while its ROAS holds; watch it as spend grows.', ["channel"]) }}
     from paid_channels
     cross join rules
     where best_rank = 1
@@ -202,17 +197,10 @@ insights as (
         'ratio',
         cast(spend as double),
         case when roas < rules.min_roas then 'warning' else 'info' end,
-        format(
-            'Worst ROAS: {} returns ${:.2f} per $1 of ad spend (${:,.0f} attributed revenue on ${:,.0f} spend, {} attribution)',
-            channel, roas, attributed_revenue, spend, rules.attribution_model
-        ),
+        {{ format_text('Worst ROAS: {} returns ${:.2f} per $1 of ad spend (${:,.0f} attributed revenue on ${:,.0f} spend, {} attribution)', ["channel", "roas", "attributed_revenue", "spend", "rules.attribution_model"]) }},
         case
-            when roas < rules.min_roas then format(
-                '{} earns less attributed revenue than it costs: cut it back or rework its targeting.', channel
-            )
-            else format(
-                '{} pays back (ROAS above {:.1f}), but least of the paid channels.', channel, rules.min_roas
-            )
+            when roas < rules.min_roas then {{ format_text('{} earns less attributed revenue than it costs: cut it back or rework its targeting.', ["channel"]) }}
+            else {{ format_text('{} pays back (ROAS above {:.1f}), but least of the paid channels.', ["channel", "rules.min_roas"]) }}
         end
     from paid_channels
     cross join rules
@@ -230,12 +218,7 @@ insights as (
         'share',
         recent_cac,
         case when recent_cac / earlier_cac - 1 > cac_increase_warning then 'warning' else 'info' end,
-        format(
-            'Blended CAC: ${:,.2f} in {}..{}, {} {:.1f}% on the {} months before (${:,.2f})',
-            recent_cac, strftime(recent_from, '%Y-%m'), strftime(recent_to, '%Y-%m'),
-            case when recent_cac >= earlier_cac then 'up' else 'down' end,
-            100 * abs(recent_cac / earlier_cac - 1), cac_trend_months, earlier_cac
-        ),
+        {{ format_text('Blended CAC: ${:,.2f} in {}..{}, {} {:.1f}% on the {} months before (${:,.2f})', ["recent_cac", date_text('recent_from', '%Y-%m', 'yyyy-MM'), date_text('recent_to', '%Y-%m', 'yyyy-MM'), "case when recent_cac >= earlier_cac then 'up' else 'down' end", "100 * abs(recent_cac / earlier_cac - 1)", "cac_trend_months", "earlier_cac"]) }},
         case
             when recent_cac / earlier_cac - 1 > cac_increase_warning
                 then 'New customers got dearer: check which channel''s CAC rose in channel_unit_economics.'
@@ -256,12 +239,7 @@ insights as (
         'cohorts',
         unprofitable_cohorts.lowest_ltv_to_cac,
         'warning',
-        format(
-            'LTV:CAC below 1: {} in {:,} of {:,} acquisition cohorts (lowest {:.2f} in {})',
-            unprofitable_cohorts.acquisition_channel, unprofitable_cohorts.cohort_count,
-            cohorts_with_ratio.cohort_count, unprofitable_cohorts.lowest_ltv_to_cac,
-            strftime(unprofitable_cohorts.lowest_month, '%Y-%m')
-        ),
+        {{ format_text('LTV:CAC below 1: {} in {:,} of {:,} acquisition cohorts (lowest {:.2f} in {})', ["unprofitable_cohorts.acquisition_channel", "unprofitable_cohorts.cohort_count", "cohorts_with_ratio.cohort_count", "unprofitable_cohorts.lowest_ltv_to_cac", date_text('unprofitable_cohorts.lowest_month', '%Y-%m', 'yyyy-MM')]) }},
         'Customers from these cohorts are worth less than they cost: ' || unprofitable_cohorts.cohort_list || '.'
     from unprofitable_cohorts
     inner join cohorts_with_ratio

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='delete+insert',
     unique_key='spend_key',
     on_schema_change='fail'
@@ -101,11 +101,11 @@ checked as (
         conversions,
         case
             when spend_value between 0 and {{ var('max_daily_spend') }}
-                then cast(round(spend_value, 2) as decimal(18, 2))
+                then {{ money('spend_value') }}
         end as spend,
         case
             when spend_date is not null and channel is not null and campaign_id is not null
-                then cast(spend_date as varchar) || '|' || channel || '|' || campaign_id
+                then cast(spend_date as string) || '|' || channel || '|' || campaign_id
         end as spend_key,
         -- Checks run in the order of seeds/marketing_rejection_reasons.csv; the first that fails is the reason.
         case
@@ -127,7 +127,7 @@ checked as (
             when impressions_text is null or clicks_text is null or conversions_text is null or spend_text is null
                 then 'missing_metric'
             when impressions is null or clicks is null or conversions is null
-                or spend_value is null or isnan(spend_value) or isinf(spend_value) or spend_value < 0
+                or spend_value is null or {{ is_not_finite('spend_value') }} or spend_value < 0
                 then 'invalid_metric'
             when spend_value > {{ var('max_daily_spend') }} then 'spend_out_of_range'
         end as row_rejection_reason

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='delete+insert',
     unique_key='source_file',
     on_schema_change='fail'
@@ -47,11 +47,11 @@ with files as (
     {{ "union all" if not loop.last }}
     {%- else %}
     select
-        cast(null as varchar) as source_kind,
-        cast(null as varchar) as source_format,
-        cast(null as varchar) as source_file,
+        cast(null as string) as source_kind,
+        cast(null as string) as source_format,
+        cast(null as string) as source_file,
         cast(null as bigint) as file_bytes,
-        cast(null as timestamp with time zone) as file_modified_at
+        cast(null as {{ type_timestamp_tz() }}) as file_modified_at
     where false
     {%- endfor %}
 
@@ -84,7 +84,7 @@ record_counts as (
     {{ "union all" if not loop.last }}
     {%- else %}
     select
-        cast(null as varchar) as source_file,
+        cast(null as string) as source_file,
         cast(null as bigint) as raw_row_count
     where false
     {%- endfor %}

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='append',
     on_schema_change='fail'
 ) }}
@@ -96,7 +96,7 @@ checked as (
 
 ),
 
-row_checked as materialized (
+row_checked as {{ materialized_cte() }} (
 
     -- Read three times below, so computed once, and kept narrow: the raw text only for rejected records
     -- (a clean touch's parsed fields are all there is to know; loaded touches are never judged again), the

@@ -1,0 +1,232 @@
+{#- SQL that DuckDB and Spark write differently, one macro each (adapter.dispatch, the pattern of dbt-utils):
+    a `default__` (DuckDB, the reference engine) and a `spark__` implementation. Models call these macros and
+    dbt's own cross-database macros (dbt.datediff, dbt.dateadd, dbt.date_trunc, dbt.safe_cast); no model is
+    copied per engine. Every spark__ body gives the same value as its default__ (tests/test_spark.py builds
+    both engines and compares every mart). -#}
+
+{% macro quote_column(name) -%}
+    {#- A column name as an identifier, whatever it holds (spaces, colons, quotes). -#}
+    {{- adapter.dispatch('quote_column', 'marketing_warehouse')(name) -}}
+{%- endmacro %}
+{% macro default__quote_column(name) -%}"{{ name | replace('"', '""') }}"{%- endmacro %}
+{% macro spark__quote_column(name) -%}`{{ name | replace('`', '``') }}`{%- endmacro %}
+
+{% macro regexp_matches_fully(column, pattern) -%}
+    {#- True when the whole text matches the pattern (RE2 / Java regex: the patterns here use only what the
+        two share). Write `[.]`, not a backslash escape: Spark's string literals consume backslashes. -#}
+    {{- adapter.dispatch('regexp_matches_fully', 'marketing_warehouse')(column, pattern) -}}
+{%- endmacro %}
+{% macro default__regexp_matches_fully(column, pattern) -%}
+    regexp_full_match({{ column }}, '{{ pattern }}')
+{%- endmacro %}
+{% macro spark__regexp_matches_fully(column, pattern) -%}
+    ({{ column }} rlike '^(?:{{ pattern | replace('\\', '\\\\') }})$')
+{%- endmacro %}
+
+{% macro regexp_replace_all(column, pattern, replacement) -%}
+    {#- Every match of the pattern replaced. -#}
+    {{- adapter.dispatch('regexp_replace_all', 'marketing_warehouse')(column, pattern, replacement) -}}
+{%- endmacro %}
+{% macro default__regexp_replace_all(column, pattern, replacement) -%}
+    regexp_replace({{ column }}, '{{ pattern }}', '{{ replacement }}', 'g')
+{%- endmacro %}
+{% macro spark__regexp_replace_all(column, pattern, replacement) -%}
+    regexp_replace({{ column }}, '{{ pattern | replace('\\', '\\\\') }}', '{{ replacement }}')
+{%- endmacro %}
+
+{% macro md5_key_number(column) -%}
+    {#- A non-negative BIGINT from the text's MD5: DuckDB's md5_number_lower (the last 8 bytes of the digest
+        read as a little-endian unsigned integer) shifted right by one bit. Keys built from it (macros/ids.sql)
+        are the same on every engine. -#}
+    {{- adapter.dispatch('md5_key_number', 'marketing_warehouse')(column) -}}
+{%- endmacro %}
+{% macro default__md5_key_number(column) -%}
+    cast(md5_number_lower({{ column }}) >> 1 as bigint)
+{%- endmacro %}
+{% macro spark__md5_key_number(column) -%}
+    {#- The last 16 hex digits byte-reversed (little-endian), read as a signed 64-bit integer by conv(),
+        then an unsigned shift. -#}
+    shiftrightunsigned(cast(conv(concat(
+        {%- for start in range(31, 16, -2) -%}
+        substr(md5({{ column }}), {{ start }}, 2){{ ', ' if not loop.last }}
+        {%- endfor -%}
+    ), 16, -10) as bigint), 1)
+{%- endmacro %}
+
+{% macro is_not_finite(column) -%}
+    {#- NaN or plus/minus infinity (a double). -#}
+    {{- adapter.dispatch('is_not_finite', 'marketing_warehouse')(column) -}}
+{%- endmacro %}
+{% macro default__is_not_finite(column) -%}
+    (isnan({{ column }}) or isinf({{ column }}))
+{%- endmacro %}
+{% macro spark__is_not_finite(column) -%}
+    (isnan({{ column }}) or abs({{ column }}) = double('infinity'))
+{%- endmacro %}
+
+{% macro materialized_cte() -%}
+    {#- `as materialized (...)`: DuckDB computes a CTE read several times once. Spark has no such hint (its
+        planner reuses exchanges on its own): nothing. -#}
+    {{- adapter.dispatch('materialized_cte', 'marketing_warehouse')() -}}
+{%- endmacro %}
+{% macro default__materialized_cte() -%}materialized{%- endmacro %}
+{% macro spark__materialized_cte() -%}{%- endmacro %}
+
+{% macro list_of(expression) -%}
+    {#- The values of an aggregate group as a list (array). -#}
+    {{- adapter.dispatch('list_of', 'marketing_warehouse')(expression) -}}
+{%- endmacro %}
+{% macro default__list_of(expression) -%}list({{ expression }}){%- endmacro %}
+{% macro spark__list_of(expression) -%}collect_list({{ expression }}){%- endmacro %}
+
+{% macro incremental_or_table() -%}
+    {#- The materialization of an incremental model: `incremental` on DuckDB; on Spark a plain `table`
+        rebuilt in full every run, because the delete+insert strategy needs Delta (or Iceberg/Hudi) tables,
+        which a local Spark without those jars does not have (DECISIONS.md, "Spark"). A model written
+        for incremental runs is correct as a table: is_incremental() is false there. -#}
+    {{- return('table' if target.type == 'spark' else 'incremental') -}}
+{%- endmacro %}
+
+{% macro raw_file_stats(path) -%}
+    {#- One row per file the path (file or glob) matches: source_file, file_bytes, file_modified_at. -#}
+    {{- adapter.dispatch('raw_file_stats', 'marketing_warehouse')(path) -}}
+{%- endmacro %}
+{% macro default__raw_file_stats(path) -%}
+    -- read_blob without its content column only stats the files.
+    select
+        filename as source_file,
+        size as file_bytes,
+        last_modified as file_modified_at
+    from read_blob('{{ path | replace("'", "''") }}')
+{%- endmacro %}
+{% macro spark__raw_file_stats(path) -%}
+    -- The binaryFile reader does not read a file's content when the column is not selected.
+    select
+        regexp_replace(path, '^file:(//)?', '') as source_file,
+        length as file_bytes,
+        modificationTime as file_modified_at
+    from binaryFile.`{{ path | replace('`', '``') }}`
+{%- endmacro %}
+
+{% macro date_part_number(part, column) -%}
+    {#- A date part as an integer, DuckDB's part names: day, isodow (1 = Monday), week (ISO), isoyear, month,
+        quarter, year. -#}
+    {{- adapter.dispatch('date_part_number', 'marketing_warehouse')(part, column) -}}
+{%- endmacro %}
+{% macro default__date_part_number(part, column) -%}
+    extract('{{ part }}' from {{ column }})::integer
+{%- endmacro %}
+{% macro spark__date_part_number(part, column) -%}
+    {%- set names = {'isodow': 'DAYOFWEEK_ISO', 'isoyear': 'YEAROFWEEK'} -%}
+    cast(date_part('{{ names.get(part, part | upper) }}', {{ column }}) as int)
+{%- endmacro %}
+
+{% macro date_text(column, duckdb_format, spark_pattern) -%}
+    {#- A date as text: the strftime format on DuckDB and the same text through Spark's datetime pattern
+        (both given, so a reader sees that they agree: '%Y-%m' and 'yyyy-MM', '%A' and 'EEEE'). -#}
+    {{- adapter.dispatch('date_text', 'marketing_warehouse')(column, duckdb_format, spark_pattern) -}}
+{%- endmacro %}
+{% macro default__date_text(column, duckdb_format, spark_pattern) -%}
+    strftime({{ column }}, '{{ duckdb_format }}')
+{%- endmacro %}
+{% macro spark__date_text(column, duckdb_format, spark_pattern) -%}
+    date_format({{ column }}, '{{ spark_pattern }}')
+{%- endmacro %}
+
+{% macro days_between_from(relation, start_column, end_column, day_column) -%}
+    {#- A FROM clause: each row of the relation once per day from start to end (inclusive), the day as
+        day_column (a date on Spark, a timestamp on DuckDB: cast it). -#}
+    {{- adapter.dispatch('days_between_from', 'marketing_warehouse')(relation, start_column, end_column, day_column) -}}
+{%- endmacro %}
+{% macro default__days_between_from(relation, start_column, end_column, day_column) -%}
+    {{ relation }},
+        range({{ start_column }}, {{ end_column }} + interval 1 day, interval 1 day) as spine ({{ day_column }})
+{%- endmacro %}
+{% macro spark__days_between_from(relation, start_column, end_column, day_column) -%}
+    {{ relation }}
+        lateral view explode(sequence({{ start_column }}, {{ end_column }}, interval 1 day)) spine as {{ day_column }}
+{%- endmacro %}
+
+{% macro format_text(template, arguments) -%}
+    {#- Text from a template with Python-style placeholders, as DuckDB's format(): `{}` (the value's text),
+        `{:.1f}` (fixed decimals) and `{:,.0f}` (fixed decimals, comma thousands). arguments: SQL expressions,
+        one per placeholder. Rounding is half-to-even on both engines (DuckDB's fmt; Spark's bround). -#}
+    {{- adapter.dispatch('format_text', 'marketing_warehouse')(template, arguments) -}}
+{%- endmacro %}
+{% macro default__format_text(template, arguments) -%}
+    format('{{ template | replace("'", "''") }}'{% for argument in arguments %}, {{ argument }}{% endfor %})
+{%- endmacro %}
+{% macro spark__format_text(template, arguments) -%}
+    {%- set parts = modules.re.split('(\\{[^}]*\\})', template) -%}
+    {%- set pieces = [] -%}
+    {%- set position = namespace(value=0) -%}
+    {%- for part in parts if part -%}
+        {%- if part.startswith('{') and part.endswith('}') -%}
+            {%- set argument = arguments[position.value] -%}
+            {%- set position.value = position.value + 1 -%}
+            {%- set spec = modules.re.fullmatch('\\{:([+]?)(,?)(?:[.]([0-9]+)f)?\\}', part) -%}
+            {%- if part == '{}' -%}
+                {%- do pieces.append('cast(' ~ argument ~ ' as string)') -%}
+            {%- elif spec -%}
+                {%- set digits = spec.group(3) or '0' -%}
+                {%- if spec.group(2) -%}
+                    {%- set text = 'format_number(bround(' ~ argument ~ ', ' ~ digits ~ '), ' ~ digits ~ ')' -%}
+                {%- else -%}
+                    {%- set text = 'cast(cast(bround(' ~ argument ~ ', ' ~ digits ~ ') as decimal(38, ' ~ digits ~ ')) as string)' -%}
+                {%- endif -%}
+                {%- if spec.group(1) -%}
+                    {%- set text = "concat(case when " ~ argument ~ " >= 0 then '+' else '' end, " ~ text ~ ")" -%}
+                {%- endif -%}
+                {%- do pieces.append(text) -%}
+            {%- else -%}
+                {{- exceptions.raise_compiler_error('format_text: unsupported placeholder ' ~ part) -}}
+            {%- endif -%}
+        {%- else -%}
+            {%- do pieces.append("'" ~ (part | replace('\\', '\\\\') | replace("'", "\\'")) ~ "'") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    concat({{ pieces | join(', ') }})
+{%- endmacro %}
+
+{% macro integer_series_join(start, stop, alias, column) -%}
+    {#- Joins each row to the integers start..stop (inclusive, expressions of the row), as alias.column. -#}
+    {{- adapter.dispatch('integer_series_join', 'marketing_warehouse')(start, stop, alias, column) -}}
+{%- endmacro %}
+{% macro default__integer_series_join(start, stop, alias, column) -%}
+    cross join generate_series({{ start }}, {{ stop }}) as {{ alias }} ({{ column }})
+{%- endmacro %}
+{% macro spark__integer_series_join(start, stop, alias, column) -%}
+    lateral view explode(sequence({{ start }}, {{ stop }})) {{ alias }} as {{ column }}
+{%- endmacro %}
+
+{% macro type_timestamp_tz() -%}
+    {#- An instant: DuckDB's TIMESTAMP WITH TIME ZONE; Spark's TIMESTAMP is one (session time zone). -#}
+    {{- adapter.dispatch('type_timestamp_tz', 'marketing_warehouse')() -}}
+{%- endmacro %}
+{% macro default__type_timestamp_tz() -%}timestamp with time zone{%- endmacro %}
+{% macro spark__type_timestamp_tz() -%}timestamp{%- endmacro %}
+
+{% macro struct_of(fields) -%}
+    {#- A struct from (name, expression) pairs; read back as value.name on both engines. -#}
+    {{- adapter.dispatch('struct_of', 'marketing_warehouse')(fields) -}}
+{%- endmacro %}
+{% macro default__struct_of(fields) -%}
+    struct_pack({% for name, expression in fields %}{{ name }} := {{ expression }}{{ ', ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+{% macro spark__struct_of(fields) -%}
+    named_struct({% for name, expression in fields %}'{{ name }}', {{ expression }}{{ ', ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{% macro ordered_text_agg(expression, separator, order_by) -%}
+    {#- The texts of a group joined by the separator, in the given order. -#}
+    {{- adapter.dispatch('ordered_text_agg', 'marketing_warehouse')(expression, separator, order_by) -}}
+{%- endmacro %}
+{% macro default__ordered_text_agg(expression, separator, order_by) -%}
+    string_agg({{ expression }}, '{{ separator }}' order by {{ order_by }})
+{%- endmacro %}
+{% macro spark__ordered_text_agg(expression, separator, order_by) -%}
+    array_join(transform(
+        array_sort(collect_list(named_struct('sort_key', {{ order_by }}, 'text', {{ expression }}))),
+        item -> item.text
+    ), '{{ separator }}')
+{%- endmacro %}

@@ -1,0 +1,219 @@
+"""The Spark engine builds the same warehouse as DuckDB: every table of the warehouse, CLV and business layers
+(and the staging tables the runner reads) compared row by row, money to the cent, floats to a relative 1e-9,
+keys, counts and text exactly.
+
+One Spark build per test session (the JVM starts once, ~10-40 s; the whole build takes minutes on 2 cores).
+Without Java or pyspark this FAILS with the reason: CI must have them (`pip install -e ".[spark]"`, Java 17).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from salesdw.paths import Workspace
+from salesdw.pipeline.build import BuildRequest
+from salesdw.readers import open_published
+from tests.helpers import BuildRun, build_warehouse, write_random_orders
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REL_TOLERANCE = 1e-9
+# Tables that are engine bookkeeping, not results: file sizes and modification times as each reader sees
+# them, and the raw text of rejected rows' file names (compared through stg_sales_rejected's other columns).
+NOT_COMPARED = {"stg_sales__loaded_files", "stg_marketing__loaded_files"}
+# Columns that measure the run, not the data.
+NOT_COMPARED_COLUMNS = {"fit_seconds"}
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BuildRun, str, dict[str, Any]]]:
+    """The same input (a seeded order file and the bad-rows fixture, two files) built on both engines."""
+    from salesdw.pipeline.spark import SparkUnavailable, check_spark_available
+
+    try:
+        check_spark_available()
+    except SparkUnavailable as error:
+        pytest.fail(f"the Spark equality test cannot run: {error}", pytrace=False)
+    folder = tmp_path_factory.mktemp("spark_equality")
+    raw = folder / "raw"
+    raw.mkdir()
+    write_random_orders(raw / "orders.csv", n_orders=1_500, seed=21, n_customers=400)
+    shutil.copy(FIXTURES / "bad_rows.csv", raw / "bad_rows.csv")
+    duck = build_warehouse(raw, folder / "duckdb")
+    assert duck.exit_code == 0, duck.output
+
+    from salesdw.pipeline.spark import active_session, spark_schema
+    from salesdw.pipeline.spark_build import run_spark_build
+
+    lines: list[str] = []
+    # Its own dbt target: the session's shared one holds the DuckDB manifest (a Spark parse would evict it).
+    previous = os.environ.get("SALESDW_TARGET_DIR")
+    os.environ["SALESDW_TARGET_DIR"] = str(folder / "spark_target")
+    try:
+        code = run_spark_build(BuildRequest(raw_path=raw), Workspace(folder / "spark"), echo=lines.append)
+    finally:
+        if previous is None:
+            os.environ.pop("SALESDW_TARGET_DIR", None)
+        else:
+            os.environ["SALESDW_TARGET_DIR"] = previous
+    output = "\n".join(lines)
+    assert code == 0, output
+    yield duck, output, {"session": active_session(), "schema": spark_schema()}
+
+
+def _duck_tables(run: BuildRun) -> list[str]:
+    with open_published(run.workspace.published_db) as connection:
+        rows = connection.execute(
+            "select table_name from information_schema.tables where table_type = 'BASE TABLE' "
+            "and table_schema = 'main' order by 1"
+        ).fetchall()
+    seeds = {path.stem for path in (Path(__file__).parent.parent / "seeds").glob("*.csv")}
+    return [name for (name,) in rows if name not in seeds and name not in NOT_COMPARED]
+
+
+def _duck_rows(run: BuildRun, table: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    with open_published(run.workspace.published_db) as connection:
+        cursor = connection.execute(f"select * from {table}")
+        columns = [item[0] for item in cursor.description]
+        return columns, cursor.fetchall()
+
+
+def _spark_rows(spark: dict[str, Any], table: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    frame = spark["session"].table(f"{spark['schema']}.{table}")
+    return list(frame.columns), [tuple(row) for row in frame.collect()]
+
+
+def _normal(value: Any) -> Any:
+    """A comparable form: money and decimals to the cent as text, instants as ISO text, NaN as None."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Exact columns first, floats rounded to 6 significant digits: the same order on both engines."""
+    key = []
+    for value in row:
+        if isinstance(value, float):
+            key.append((1, float(f"{value:.6g}"), ""))
+        elif value is None:
+            key.append((0, 0.0, ""))
+        else:
+            key.append((2, 0.0, str(value)))
+    return tuple(key)
+
+
+Rows = list[tuple[Any, ...]]
+
+
+def _difference(table: str, columns: list[str], duck: Rows, spark: Rows) -> str:
+    if len(duck) != len(spark):
+        return f"{table}: {len(duck)} rows on DuckDB, {len(spark)} on Spark"
+    duck_sorted = sorted((tuple(map(_normal, row)) for row in duck), key=_sort_key)
+    spark_sorted = sorted((tuple(map(_normal, row)) for row in spark), key=_sort_key)
+    for index, (left, right) in enumerate(zip(duck_sorted, spark_sorted, strict=True)):
+        for column, a, b in zip(columns, left, right, strict=True):
+            if column in NOT_COMPARED_COLUMNS:
+                continue
+            if type(a) is not type(b) and a is not None and b is not None:
+                kinds = f"{type(a).__name__} {a!r} on DuckDB, {type(b).__name__} {b!r} on Spark"
+                return f"{table}.{column}: {kinds}"
+            if isinstance(a, float) or isinstance(b, float):
+                both = a is not None and b is not None
+                same = (both and math.isclose(a, b, rel_tol=REL_TOLERANCE, abs_tol=1e-12)) or a is b is None
+            else:
+                same = a == b
+            if not same:
+                return f"{table} row {index}, column {column}: DuckDB {a!r}, Spark {b!r}"
+    return ""
+
+
+def test_spark_builds_every_table_duckdb_builds(engines: tuple[BuildRun, str, dict[str, Any]]) -> None:
+    duck, output, spark = engines
+    existing = {row.tableName for row in spark["session"].sql(f"show tables in {spark['schema']}").collect()}
+    missing = [table for table in _duck_tables(duck) if table not in existing]
+    assert not missing, f"not built on Spark: {missing}\n{output}"
+
+
+def test_spark_tables_equal_duckdb_row_by_row(engines: tuple[BuildRun, str, dict[str, Any]]) -> None:
+    duck, _, spark = engines
+    differences = []
+    compared = 0
+    for table in _duck_tables(duck):
+        duck_columns, duck_rows = _duck_rows(duck, table)
+        spark_columns, spark_rows = _spark_rows(spark, table)
+        if sorted(duck_columns) != sorted(spark_columns):
+            differences.append(f"{table}: columns {duck_columns} on DuckDB, {spark_columns} on Spark")
+            continue
+        order = [spark_columns.index(column) for column in duck_columns]
+        spark_rows = [tuple(row[i] for i in order) for row in spark_rows]
+        difference = _difference(table, duck_columns, duck_rows, spark_rows)
+        if difference:
+            differences.append(difference)
+        compared += 1
+    assert not differences, "\n".join(differences)
+    # The marts that matter are among them, with rows (a vacuous comparison must not pass).
+    for table in ("fact_sales", "dim_customer", "customer_clv", "customer_ltv", "campaign_targets"):
+        assert _duck_rows(duck, table)[1], f"{table} is empty: the comparison would prove nothing"
+    assert compared >= 20
+
+
+def test_spark_runner_output_names_the_engine_and_what_it_does_not_do(
+    engines: tuple[BuildRun, str, dict[str, Any]],
+) -> None:
+    _, output, _ = engines
+    assert "engine: Spark" in output
+    assert "clv: clv_model_fit" in output
+    assert "read the DuckDB warehouse" in output
+
+
+def test_missing_pyspark_is_one_line_with_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from salesdw.pipeline.spark import SparkUnavailable, check_spark_available
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    with pytest.raises(SparkUnavailable) as raised:
+        check_spark_available()
+    assert str(raised.value) == (
+        "the Spark engine needs pyspark and dbt-spark (pyspark is not installed): "
+        'pip install -e ".[spark]" (dbt-spark[session] and pyspark)'
+    )
+
+
+def test_missing_java_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from salesdw.pipeline.spark import SparkUnavailable, check_spark_available
+
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(SparkUnavailable, match=r"needs a Java runtime \(17 or 21\) and none was found"):
+        check_spark_available()
+
+
+def test_runner_exits_5_with_the_reason_when_spark_is_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from salesdw.pipeline.spark_build import EXIT_NO_SPARK, run_spark_build
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    lines: list[str] = []
+    request = BuildRequest(raw_path=FIXTURES / "bad_rows.csv")
+    code = run_spark_build(request, Workspace(tmp_path), lines.append)
+    assert code == EXIT_NO_SPARK
+    assert lines == [
+        "error: the Spark engine needs pyspark and dbt-spark (pyspark is not installed): "
+        'pip install -e ".[spark]" (dbt-spark[session] and pyspark)'
+    ]
