@@ -7,7 +7,7 @@ install:
 	$(PYTHON) -m pip install -e .
 
 install-dev:
-	$(PYTHON) -m pip install -e ".[dev]"
+	$(PYTHON) -m pip install -e ".[dev,spark]"
 
 run: install
 	$(PYTHON) run_pipeline.py
