@@ -8,7 +8,8 @@ predicted CLV are inputs here (tests/test_clv.py checks them against salesdw.clv
 Rounding follows DuckDB where a figure is rounded (measured on duckdb 2.0): `round(x, n)` of a double
 rounds its exact binary value half away from zero (8.145 is 8.14499... and gives 8.14), `round(x)`
 is std::round, and a cast of a double to DECIMAL(18, n) is std::round(x * 10^n) / 10^n in doubles (10.01 / 2
-= 5.005 casts to 5.01, because 5.005 * 100 is 500.5 in doubles).
+= 5.005 casts to 5.01, because 5.005 * 100 is 500.5 in doubles). Money (macros/scores.sql `money`) is
+round(x * 100) / 100 on every engine, the cast's rule: `cast_decimal`.
 """
 
 from __future__ import annotations
@@ -216,9 +217,9 @@ def customer_figures(
         customers.frequency * 365.0 / np.maximum(customers.tenure_days, rules["projection_min_tenure_days"])
     )
     customers["annual_order_rate"] = sql_round(rate, 4)
-    customers["projected_12m_value"] = sql_round(rate * customers.net_average_order_value, 2)
-    customers["ltv_12m_estimate"] = sql_round(
-        rate * customers.net_average_order_value * (1 - customers.churn_risk_score / 100.0), 2
+    customers["projected_12m_value"] = cast_decimal(rate * customers.net_average_order_value)
+    customers["ltv_12m_estimate"] = cast_decimal(
+        rate * customers.net_average_order_value * (1 - customers.churn_risk_score / 100.0)
     )
 
     customers = customers.join(clv[["p_alive", "predicted_clv"]])
@@ -317,8 +318,8 @@ def campaign_targets(
         default="Low",
     )
     targets["priority_rank"] = targets.priority.map(PRIORITY_RANK)
-    targets["estimated_campaign_value"] = sql_round(
-        targets.expected_response_rate * targets.projected_12m_value, 2
+    targets["estimated_campaign_value"] = cast_decimal(
+        targets.expected_response_rate * targets.projected_12m_value
     )
     targets["target_reason"] = [
         f"{row.segment} customer: last order {row.recency_days} days ago "
@@ -345,9 +346,9 @@ def monthly_metrics(orders: pd.DataFrame, returns: pd.DataFrame, as_of: pd.Times
     frame["new_customers"] = first_month.value_counts().reindex(months, fill_value=0)
     frame["returning_customers"] = frame.active_customers - frame.new_customers
     frame["is_complete_month"] = [period.end_time.normalize() <= as_of for period in months]
-    frame["average_order_value"] = sql_round(frame.revenue / frame.orders.where(frame.orders > 0), 2)
-    frame["revenue_per_customer"] = sql_round(
-        frame.revenue / frame.active_customers.where(frame.active_customers > 0), 2
+    frame["average_order_value"] = cast_decimal(frame.revenue / frame.orders.where(frame.orders > 0))
+    frame["revenue_per_customer"] = cast_decimal(
+        frame.revenue / frame.active_customers.where(frame.active_customers > 0)
     )
     previous_revenue = frame.revenue.shift(1)
     frame["revenue_growth"] = sql_round(
@@ -383,8 +384,8 @@ def cohort_retention(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     cents = activity.amount_cents.sum().reindex(cells, fill_value=0)
     frame["revenue"] = cents / 100
     frame["retention_rate"] = sql_round(frame.active_customers / frame.cohort_size, 4)
-    frame["cumulative_revenue_per_customer"] = sql_round(
-        cents.groupby(level=0).cumsum() / 100 / frame.cohort_size, 2
+    frame["cumulative_revenue_per_customer"] = cast_decimal(
+        cents.groupby(level=0).cumsum() / 100 / frame.cohort_size
     )
     frame.index = pd.MultiIndex.from_tuples([(str(c), k) for c, k in cells], names=["cohort", "since"])
     return frame
@@ -403,8 +404,8 @@ def insights(
     top_share = rules["high_value_top_share"]
 
     at_risk = customers[(customers.segment == "At Risk") & (customers.ltv_percentile >= 1 - top_share)]
-    stake_cents = sql_round(
-        (at_risk.projected_12m_value * 100).round() * at_risk.churn_risk_score / 100 / 100, 2
+    stake_cents = cast_decimal(
+        (at_risk.projected_12m_value * 100).round() * at_risk.churn_risk_score / 100 / 100
     )
     stake = float(np.sum(stake_cents))
     out["high_value_at_risk"] = {

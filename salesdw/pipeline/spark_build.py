@@ -96,7 +96,9 @@ def run_spark_build(request: BuildRequest, workspace: Workspace, echo: Printer =
 def _locked_spark_build(
     request: BuildRequest, workspace: Workspace, report, record: RunRecord, echo: Printer
 ) -> int:
-    report, _ = _scan_inputs(workspace, report, None, record, echo)
+    # No 'nothing changed' shortcut on Spark (its tables are not one published file): the scans' facts go
+    # into a fingerprint nobody records.
+    report, _ = _scan_inputs(workspace, report, None, record, echo, fingerprint={})
     if request.marketing_dir:
         echo(f"note: the Spark engine does not read marketing files yet; {request.marketing_dir} is ignored")
     schema = spark_schema()
