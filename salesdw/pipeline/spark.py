@@ -113,16 +113,15 @@ def fit_clv(spark: Any, schema: str, configs: Mapping[str, Mapping[str, Any]]) -
     def table(name: str) -> str:
         return f"{schema}.{name}"
 
+    def grouped(columns: str, source: str, groups: str, where: str = "") -> dict[str, np.ndarray]:
+        """The grouped rows the CLV code reads (its SPEND_GROUPS / BACKTEST_GROUPS), as columns."""
+        return _columns(spark.sql(f"select {columns} from {table(source)} {where} group by {groups}"))
+
     settings = clv.ClvSettings.from_config(dict(configs.get("clv_model_fit", {})).get)
     history = clv.PurchaseHistory.from_columns(_columns(spark.table(table("int_clv_distinct_histories"))))
     spend_columns, spend_groups = clv.SPEND_GROUPS
     spend = clv.SpendHistory.from_columns(
-        _columns(
-            spark.sql(
-                f"select {spend_columns} from {table('int_customer_purchase_history')} "
-                f"where frequency > 0 group by {spend_groups}"
-            )
-        )
+        grouped(spend_columns, "int_customer_purchase_history", spend_groups, where="where frequency > 0")
     )
     dates = spark.sql(f"select as_of_date from {table('int_analysis_date')}").collect()
     analysis_date = dates[0][0] if dates else None
@@ -139,12 +138,7 @@ def fit_clv(spark: Any, schema: str, configs: Mapping[str, Mapping[str, Any]]) -
     periods = _records(spark.table(table("int_clv_backtest_period")))
     backtest_columns, backtest_groups = backtest.BACKTEST_GROUPS
     backtest_history = backtest.BacktestHistory.from_columns(
-        _columns(
-            spark.sql(
-                f"select {backtest_columns} from {table('int_clv_backtest_histories')} "
-                f"group by {backtest_groups}"
-            )
-        )
+        grouped(backtest_columns, "int_clv_backtest_histories", backtest_groups)
     )
     start = {fitted.purchase_name: fitted.purchases} if fitted.purchases else None
     period = backtest.BacktestPeriod.from_row(periods[0] if periods else {})
