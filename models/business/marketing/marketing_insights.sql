@@ -39,7 +39,7 @@ channels as (
         channel,
         sum(spend) as spend,
         sum(attributed_revenue) as attributed_revenue,
-        sum(attributed_revenue) / nullif(sum(spend), 0) as roas
+        {{ safe_ratio('sum(attributed_revenue)', 'sum(spend)') }} as roas
     from daily
     group by channel
 
@@ -101,12 +101,14 @@ cac_trend as (
             as recent_from,
         max(monthly_cac.acquisition_month) filter (where monthly_cac.months_back <= rules.cac_trend_months)
             as recent_to,
-        sum(monthly_cac.spend) filter (where monthly_cac.months_back <= rules.cac_trend_months)
-        / nullif(sum(monthly_cac.new_customers) filter (where monthly_cac.months_back <= rules.cac_trend_months), 0)
-            as recent_cac,
-        sum(monthly_cac.spend) filter (where monthly_cac.months_back > rules.cac_trend_months)
-        / nullif(sum(monthly_cac.new_customers) filter (where monthly_cac.months_back > rules.cac_trend_months), 0)
-            as earlier_cac,
+        {{ safe_ratio(
+            'sum(monthly_cac.spend) filter (where monthly_cac.months_back <= rules.cac_trend_months)',
+            'sum(monthly_cac.new_customers) filter (where monthly_cac.months_back <= rules.cac_trend_months)'
+        ) }} as recent_cac,
+        {{ safe_ratio(
+            'sum(monthly_cac.spend) filter (where monthly_cac.months_back > rules.cac_trend_months)',
+            'sum(monthly_cac.new_customers) filter (where monthly_cac.months_back > rules.cac_trend_months)'
+        ) }} as earlier_cac,
         any_value(rules.cac_trend_months) as cac_trend_months,
         any_value(rules.cac_increase_warning) as cac_increase_warning
     from monthly_cac
@@ -151,7 +153,7 @@ insights as (
         'untouched_revenue_share' as insight_key,
         'Revenue without a marketing touch' as title,
         'untouched_revenue_share' as metric_name,
-        coalesce(untouched.untouched_revenue, 0) / untouched.total_revenue as metric_value,
+        {{ safe_ratio('coalesce(untouched.untouched_revenue, 0)', 'untouched.total_revenue') }} as metric_value,
         'share' as metric_unit,
         cast(coalesce(untouched.untouched_revenue, 0) as double) as secondary_value,
         case
