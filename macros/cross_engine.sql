@@ -255,3 +255,11 @@
     {%- set tie = '(' ~ y ~ ' - floor(' ~ y ~ ') - 0.5D)' -%}
     (sign({{ x }}) * (floor({{ y }}) + case when {{ tie }} > 0 or ({{ tie }} = 0 and {{ error }} >= 0) then 1 else 0 end) / {{ m }})
 {%- endmacro %}
+
+{% macro text_literal(text) -%}
+    {#- A constant text with its apostrophes escaped: DuckDB doubles them; Spark reads 'a''b' as two adjacent
+        literals ('ab') and escapes with a backslash. -#}
+    {{- adapter.dispatch('text_literal', 'marketing_warehouse')(text) -}}
+{%- endmacro %}
+{% macro default__text_literal(text) -%}'{{ text | replace("'", "''") }}'{%- endmacro %}
+{% macro spark__text_literal(text) -%}'{{ text | replace('\\', '\\\\') | replace("'", "\\'") }}'{%- endmacro %}

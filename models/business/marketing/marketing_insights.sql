@@ -164,7 +164,7 @@ insights as (
         {{ format_text('Revenue with no marketing touch: {:.1f}% (${:,.0f} of ${:,.0f}) had no touch in the {} days before the order', ["100 * coalesce(untouched.untouched_revenue, 0) / untouched.total_revenue", "coalesce(untouched.untouched_revenue, 0)", "untouched.total_revenue", (var('lookback_days') | string)]) }} as headline,
         case
             when coalesce(untouched.untouched_revenue, 0) / untouched.total_revenue > rules.untouched_revenue_warning
-                then 'Most revenue has no recorded touch: check that every channel''s touches are tracked before reading ROAS.'
+                then {{ text_literal("Most revenue has no recorded touch: check that every channel's touches are tracked before reading ROAS.") }}
             else 'Direct and untracked orders are credited to (none); the channels share the rest.'
         end as recommendation
     from untouched
@@ -223,7 +223,7 @@ insights as (
         {{ format_text('Blended CAC: ${:,.2f} in {}..{}, {} {:.1f}% on the {} months before (${:,.2f})', ["recent_cac", date_text('recent_from', '%Y-%m', 'yyyy-MM'), date_text('recent_to', '%Y-%m', 'yyyy-MM'), "case when recent_cac >= earlier_cac then 'up' else 'down' end", "100 * abs(recent_cac / earlier_cac - 1)", "cac_trend_months", "earlier_cac"]) }},
         case
             when recent_cac / earlier_cac - 1 > cac_increase_warning
-                then 'New customers got dearer: check which channel''s CAC rose in channel_unit_economics.'
+                then {{ text_literal("New customers got dearer: check which channel's CAC rose in channel_unit_economics.") }}
             else 'No action needed on the acquisition cost trend.'
         end
     from cac_trend
