@@ -36,11 +36,14 @@
     {%- set directory = marketing_location() -%}
     {%- if not directory -%}{{ return([]) }}{%- endif -%}
     {%- set kind, format = name.rsplit('_', 1) -%}
+    {#- One temporary view per source: dbt compiles models on several threads in one Spark session, and a
+        shared name let one thread list another source's files (seen: a reconciliation off by a file). -#}
+    {%- set listing = 'salesdw_marketing_listing_' ~ name -%}
     {%- do run_query(
-        "create or replace temporary view salesdw_marketing_listing using binaryFile options (path '"
-        ~ directory | replace("'", "\'") ~ "', pathGlobFilter '" ~ kind ~ "*." ~ format ~ "')"
+        "create or replace temporary view " ~ listing ~ " using binaryFile options (path '"
+        ~ directory | replace("'", "\\'") ~ "', pathGlobFilter '" ~ kind ~ "*." ~ format ~ "')"
     ) -%}
-    {%- set listed = run_query("select " ~ spark_file_path('path') ~ " from salesdw_marketing_listing") -%}
+    {%- set listed = run_query("select " ~ spark_file_path('path') ~ " from " ~ listing) -%}
     {{ return(listed.columns[0].values() | sort) }}
 {%- endmacro %}
 
@@ -92,7 +95,7 @@
             {%- for path in files -%}
                 {%- set table = 'marketing.' ~ name ~ '__' ~ loop.index -%}
                 {%- do run_query(
-                    "create table " ~ table ~ " using csv options (path '" ~ path | replace("'", "\'")
+                    "create table " ~ table ~ " using csv options (path '" ~ path | replace("'", "\\'")
                     ~ "', header 'true', sep ',', quote '\"', escape '\"', multiLine 'true', mode 'FAILFAST')"
                 ) -%}
                 {%- set names = [] -%}
