@@ -28,7 +28,10 @@
 {%- endmacro %}
 
 {% macro attribution_decay_weight(days_column) -%}
-    cast(round(pow(2.0, {{ attribution_decay_scale_bits() }} - {{ days_column }} / {{ var('half_life_days') | float }})) as bigint)
+    {#- The exponent in doubles on every engine (Spark would divide an integer by 7.0 as a decimal). -#}
+    cast(round(pow(
+        2.0, {{ attribution_decay_scale_bits() }} - cast({{ days_column }} as double) / {{ var('half_life_days') | float }}
+    )) as bigint)
 {%- endmacro %}
 
 {% macro integer_division(numerator, denominator) -%}

@@ -102,7 +102,7 @@
 {% macro spark__raw_file_stats(path) -%}
     -- The binaryFile reader does not read a file's content when the column is not selected.
     select
-        regexp_replace(path, '^file:(//)?', '') as source_file,
+        {{ spark_file_path('path') }} as source_file,
         length as file_bytes,
         modificationTime as file_modified_at
     from binaryFile.`{{ path | replace('`', '``') }}`
@@ -230,3 +230,36 @@
         item -> item.text
     ), '{{ separator }}')
 {%- endmacro %}
+
+{% macro round_double(expression, digits) -%}
+    {#- A double rounded to `digits` decimals as DuckDB's round() does: its exact binary value, half away from
+        zero (61.49374999999999857..., whose shortest text is 61.49375, gives 61.4937). For doubles only. -#}
+    {{- adapter.dispatch('round_double', 'marketing_warehouse')(expression, digits) -}}
+{%- endmacro %}
+{% macro default__round_double(expression, digits) -%}round({{ expression }}, {{ digits }}){%- endmacro %}
+{% macro spark__round_double(expression, digits) -%}
+    {#- Spark's round() rounds the shortest decimal text of a double (61.49375 -> 61.4938). Here: y = |x| * m
+        (m = 10^digits, below 2^27 so it needs no split) and Dekker's exact error of that product, err, with
+        |x| split into 26-bit halves (Veltkamp); y - floor(y) - 0.5 is exact, so only a product that rounds to
+        an exact tie looks at err's sign. -#}
+    {%- if digits | int > 8 -%}
+        {{ exceptions.raise_compiler_error("round_double supports at most 8 digits") }}
+    {%- endif -%}
+    {%- set x = '(' ~ expression ~ ')' -%}
+    {%- set m = 'cast(' ~ 10 ** (digits | int) ~ ' as double)' -%}
+    {%- set a = 'abs(' ~ x ~ ')' -%}
+    {%- set y = '(' ~ a ~ ' * ' ~ m ~ ')' -%}
+    {%- set c = '(134217729D * ' ~ a ~ ')' -%}
+    {%- set a_high = '(' ~ c ~ ' - (' ~ c ~ ' - ' ~ a ~ '))' -%}
+    {%- set error = '((' ~ a_high ~ ' * ' ~ m ~ ' - ' ~ y ~ ') + (' ~ a ~ ' - ' ~ a_high ~ ') * ' ~ m ~ ')' -%}
+    {%- set tie = '(' ~ y ~ ' - floor(' ~ y ~ ') - 0.5D)' -%}
+    (sign({{ x }}) * (floor({{ y }}) + case when {{ tie }} > 0 or ({{ tie }} = 0 and {{ error }} >= 0) then 1 else 0 end) / {{ m }})
+{%- endmacro %}
+
+{% macro text_literal(text) -%}
+    {#- A constant text with its apostrophes escaped: DuckDB doubles them; Spark reads 'a''b' as two adjacent
+        literals ('ab') and escapes with a backslash. -#}
+    {{- adapter.dispatch('text_literal', 'marketing_warehouse')(text) -}}
+{%- endmacro %}
+{% macro default__text_literal(text) -%}'{{ text | replace("'", "''") }}'{%- endmacro %}
+{% macro spark__text_literal(text) -%}'{{ text | replace('\\', '\\\\') | replace("'", "\\'") }}'{%- endmacro %}

@@ -64,7 +64,7 @@
             "The Spark engine reads only comma-separated files with a header and a row index column "
             ~ "(the default input); this input spec asks for " ~ spec.format ~ ": build it with --engine duckdb") -}}
     {%- endif -%}
-    (select raw_table.*, regexp_replace(raw_table._metadata.file_path, '^file:(//)?', '') as filename
+    (select raw_table.*, {{ spark_file_path('raw_table._metadata.file_path') }} as filename
     from {{ source('raw', 'sales') }} as raw_table)
 {%- endmacro %}
 

@@ -37,8 +37,18 @@
 {%- endmacro %}
 
 {% macro marketing_glob(relation) -%}
+    {{- return(adapter.dispatch('marketing_glob', 'marketing_warehouse')(relation)) -}}
+{%- endmacro %}
+
+{% macro default__marketing_glob(relation) -%}
     {#- The path glob inside a marketing source's rendered reader call: read_csv('<glob>', ...). -#}
     {{ return((relation | string).split("'")[1]) }}
+{%- endmacro %}
+
+{% macro spark__marketing_glob(relation) -%}
+    {#- The same glob on Spark, where the source is a view (macros/spark_engine.sql): <kind>*.<format>. -#}
+    {%- set kind, format = relation.identifier.rsplit('_', 1) -%}
+    {{ return(marketing_location() ~ '/' ~ kind ~ '*.' ~ format) }}
 {%- endmacro %}
 
 {% macro marketing_files(relation) -%}
@@ -46,9 +56,11 @@
 {%- endmacro %}
 
 {% macro spark__marketing_files(relation) -%}
-    {#- Spark does not read the marketing files yet (README, "Engines"): none, so the marketing models build
-        empty there, as on DuckDB without a marketing directory. Present at parse time, as below. -#}
-    {{- return(['(parse time)'] if not execute or model.resource_type == 'unit_test' else []) -}}
+    {#- As below, listed by Spark (spark_marketing_files in macros/spark_engine.sql). -#}
+    {%- if not execute or model.resource_type == 'unit_test' -%}
+        {{ return(['(parse time)']) }}
+    {%- endif -%}
+    {{ return(spark_marketing_files(relation.identifier)) }}
 {%- endmacro %}
 
 {% macro default__marketing_files(relation) -%}
@@ -72,8 +84,17 @@
     {%- if not execute or model.resource_type == 'unit_test' -%}
         {{ return([]) }}
     {%- endif -%}
+    {{ return(adapter.dispatch('marketing_csv_columns', 'marketing_warehouse')(relation)) }}
+{%- endmacro %}
+
+{% macro default__marketing_csv_columns(relation) -%}
     {%- set described = run_query("select column_name from (describe select * from " ~ relation ~ ")") -%}
     {{ return(described.columns[0].values() | list) }}
+{%- endmacro %}
+
+{% macro spark__marketing_csv_columns(relation) -%}
+    {#- The source is a view that already lines the files' headers up by name (macros/spark_engine.sql). -#}
+    {{ return(adapter.get_columns_in_relation(relation) | map(attribute='name') | list) }}
 {%- endmacro %}
 
 {% macro sql_string_list(values) -%}
@@ -166,19 +187,19 @@
         skipped: a column that does not exist cannot be named). -#}
     {%- set columns = [] -%}
     {%- for key in field['keys'] if key in present or not execute or model.resource_type == 'unit_test' -%}
-        {%- do columns.append('"' ~ key ~ '"') -%}
+        {%- do columns.append(quote_column(key)) -%}
     {%- endfor -%}
-    {%- set default_key = '"' ~ click_tracking_key() ~ '"' if click_tracking_key() in present else none -%}
+    {%- set default_key = quote_column(click_tracking_key()) if click_tracking_key() in present else none -%}
     {{ first_non_blank(columns, field.get('click_tracking_default'), default_key) }}
 {%- endmacro %}
 
 {% macro marketing_json_field(field, keys) -%}
-    {#- A field from the JSON values list (1-based, in the order of `keys`). -#}
+    {#- A field from the parsed JSON values (json_object_values). -#}
     {%- set values = [] -%}
     {%- for key in field['keys'] -%}
-        {%- do values.append('json_values[' ~ (keys.index(key) + 1) ~ ']') -%}
+        {%- do values.append(json_object_value('json_values', keys, key)) -%}
     {%- endfor -%}
-    {%- set default_key = 'json_values[' ~ (keys.index(click_tracking_key()) + 1) ~ ']'
+    {%- set default_key = json_object_value('json_values', keys, click_tracking_key())
         if click_tracking_key() in keys else none -%}
     {{ first_non_blank(values, field.get('click_tracking_default'), default_key) }}
 {%- endmacro %}
@@ -208,6 +229,17 @@
     {{ return(adapter.dispatch('json_object_values')(column, keys)) }}
 {%- endmacro %}
 
+{% macro spark__json_object_values(column, keys) -%}
+    {#- As below, as a map from each top-level key to its value's text (from_json gives numbers and nested
+        values as their JSON text, `3.20` as 3.2 like DuckDB); null when the line is not a JSON object.
+        Unlike DuckDB, Spark's parser accepts text after the closing brace and keeps the last of repeated
+        keys (DECISIONS.md, "Spark"). -#}
+    case
+        when left(ltrim({{ column }}), 1) = '{'
+            then from_json({{ column }}, 'map<string, string>')
+    end
+{%- endmacro %}
+
 {% macro default__json_object_values(column, keys) -%}
     {#- The top-level keys' values of a JSON object as text (a list, 1-based in the order of keys), parsed
         once; numbers come back as their text, so {"user_id": 123} and {"user_id": "123"} read the same. Null
@@ -219,6 +251,19 @@
                 [{% for key in keys %}'$."{{ key }}"'{{ ", " if not loop.last }}{% endfor %}]
             ))
     end
+{%- endmacro %}
+
+{% macro json_object_value(values, keys, key) -%}
+    {{ return(adapter.dispatch('json_object_value')(values, keys, key)) }}
+{%- endmacro %}
+
+{% macro default__json_object_value(values, keys, key) -%}
+    {#- One key's value from json_object_values: the list is 1-based, in the order of `keys`. -#}
+    {{ values }}[{{ keys.index(key) + 1 }}]
+{%- endmacro %}
+
+{% macro spark__json_object_value(values, keys, key) -%}
+    try_element_at({{ values }}, '{{ key }}')
 {%- endmacro %}
 
 {% macro marketing_load_id(loaded_relation) -%}

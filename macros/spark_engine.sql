@@ -2,12 +2,49 @@
     DuckDB reads them with read_csv() in the source's external_location (models/staging/_staging.yml),
     which Spark ignores; there `source('raw', 'sales')` is the table raw.sales. -#}
 
+{% macro absolute_path(path) -%}
+    {#- Spark would resolve a relative path against a table's own directory: the working directory's. -#}
+    {{- return(path if path.startswith('/') or '://' in path else env_var('PWD', '.') ~ '/' ~ path) -}}
+{%- endmacro %}
+
+{% macro spark_file_path(uri) -%}
+    {#- A file's path as DuckDB names it (its `filename`): Spark's file URI without the `file:` scheme. -#}
+    regexp_replace({{ uri }}, '^file:(//)?', '')
+{%- endmacro %}
+
 {% macro raw_sales_location() -%}
     {#- The raw path, file or glob: SALES_RAW_PATH (the runner sets it to an absolute path), else the
         bundled sample. On a cluster it must be a path every executor reads (README, "Engines"). -#}
-    {%- set path = env_var('SALES_RAW_PATH', 'data/sample/sales.csv') -%}
-    {#- Spark would resolve a relative path against the table's own directory: the working directory's. -#}
-    {{- return(path if path.startswith('/') or '://' in path else env_var('PWD', '.') ~ '/' ~ path) -}}
+    {{- return(absolute_path(env_var('SALES_RAW_PATH', 'data/sample/sales.csv'))) -}}
+{%- endmacro %}
+
+{% macro marketing_location() -%}
+    {#- The marketing directory (SALESDW_MARKETING_DIR, as in _marketing_staging.yml); '' = none. -#}
+    {%- set path = env_var('SALESDW_MARKETING_DIR', 'data/sample/marketing') -%}
+    {{- return(absolute_path(path.rstrip('/')) if path else '') -}}
+{%- endmacro %}
+
+{% macro marketing_source_names() -%}
+    {#- The sources of models/staging/marketing/_marketing_staging.yml: <kind>_<format> reads <kind>*.<format>. -#}
+    {{- return(['ad_spend_csv', 'ad_spend_jsonl', 'touchpoints_csv', 'touchpoints_jsonl']) -}}
+{%- endmacro %}
+
+{% macro spark_marketing_files(name) -%}
+    {#- The files of the marketing directory that source `name` reads (as DuckDB's glob <kind>*.<format>
+        matches them), sorted; [] without a directory. Listed by Spark (binaryFile reads no content when
+        its content column is not selected), so the same works on a cluster's shared file system. -#}
+    {%- set directory = marketing_location() -%}
+    {%- if not directory -%}{{ return([]) }}{%- endif -%}
+    {%- set kind, format = name.rsplit('_', 1) -%}
+    {#- One temporary view per source: dbt compiles models on several threads in one Spark session, and a
+        shared name let one thread list another source's files (seen: a reconciliation off by a file). -#}
+    {%- set listing = 'salesdw_marketing_listing_' ~ name -%}
+    {%- do run_query(
+        "create or replace temporary view " ~ listing ~ " using binaryFile options (path '"
+        ~ directory | replace("'", "\\'") ~ "', pathGlobFilter '" ~ kind ~ "*." ~ format ~ "')"
+    ) -%}
+    {%- set listed = run_query("select " ~ spark_file_path('path') ~ " from " ~ listing) -%}
+    {{ return(listed.columns[0].values() | sort) }}
 {%- endmacro %}
 
 {% macro register_raw_sources() -%}
@@ -31,7 +68,65 @@
             ~ "quote '\"', escape '\"', multiLine 'true', mode 'FAILFAST', "
             ~ "encoding '" ~ env_var('SALES_RAW_ENCODING', 'utf-8') ~ "')"
         ) -%}
+        {%- do register_marketing_sources() -%}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro register_marketing_sources() -%}
+    {#- The marketing sources as schema `marketing`, dropped and declared again on each run: a source whose
+        glob matches no file is not declared (the models never read it: marketing_files is []).
+        - CSV (<kind>_csv): one external table per file (its own header: the files of one kind may name or
+          order their columns differently) and a view over them that lines the columns up by name, a column
+          a file lacks being null (DuckDB's union_by_name), with each row's `filename`;
+        - JSON lines (<kind>_jsonl): a view over the text reader, one row per line as `line`, with `filename`
+          (blank lines included, as DuckDB's reader keeps them; the models skip them). -#}
+    {%- do run_query("create database if not exists marketing") -%}
+    {%- for row in run_query("show tables in marketing").rows if not row['isTemporary'] -%}
+        {%- if modules.re.fullmatch('(' ~ marketing_source_names() | join('|') ~ ')(__[0-9]+)?', row['tableName']) -%}
+            {%- do run_query("drop " ~ ('table' if '__' in row['tableName'] else 'view') ~ " if exists marketing."
+                ~ row['tableName']) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for name in marketing_source_names() -%}
+        {%- set files = spark_marketing_files(name) -%}
+        {%- if files and name.endswith('_csv') -%}
+            {%- set columns = [] -%}
+            {%- set file_columns = [] -%}
+            {%- for path in files -%}
+                {%- set table = 'marketing.' ~ name ~ '__' ~ loop.index -%}
+                {%- do run_query(
+                    "create table " ~ table ~ " using csv options (path '" ~ path | replace("'", "\\'")
+                    ~ "', header 'true', sep ',', quote '\"', escape '\"', multiLine 'true', mode 'FAILFAST')"
+                ) -%}
+                {%- set names = [] -%}
+                {%- for column in adapter.get_columns_in_relation(api.Relation.create(schema='marketing', identifier=name ~ '__' ~ loop.index)) -%}
+                    {%- do names.append(column.name) -%}
+                    {%- if column.name | lower not in columns | map('lower') | list -%}
+                        {%- do columns.append(column.name) -%}
+                    {%- endif -%}
+                {%- endfor -%}
+                {%- do file_columns.append((table, names | map('lower') | list)) -%}
+            {%- endfor -%}
+            {%- set selects = [] -%}
+            {%- for table, present in file_columns -%}
+                {%- set fields = [] -%}
+                {%- for column in columns -%}
+                    {%- do fields.append(quote_column(column) if column | lower in present
+                        else 'cast(null as string) as ' ~ quote_column(column)) -%}
+                {%- endfor -%}
+                {%- do selects.append("select " ~ fields | join(', ') ~ ", " ~ spark_file_path('_metadata.file_path')
+                    ~ " as filename from " ~ table) -%}
+            {%- endfor -%}
+            {%- do run_query("create view marketing." ~ name ~ " as " ~ selects | join(' union all ')) -%}
+        {%- elif files -%}
+            {%- set kind, format = name.rsplit('_', 1) -%}
+            {%- do run_query(
+                "create view marketing." ~ name ~ " as select value as line, "
+                ~ spark_file_path('_metadata.file_path') ~ " as filename from text.`"
+                ~ (marketing_location() ~ '/' ~ kind ~ '*.' ~ format) | replace('`', '``') ~ "`"
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
 {%- endmacro %}
 
 {% macro spark__load_csv_rows(model, agate_table) -%}

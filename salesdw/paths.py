@@ -13,6 +13,9 @@ DEFAULT_MARKETING_DIR = PROJECT_ROOT / "data" / "sample" / "marketing"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_EXPORT_DIR = PROJECT_ROOT / "exports"
 DEFAULT_REPORT_PATH = PROJECT_ROOT / "reports" / "analysis.html"
+# A Spark build's node times (both dbt invocations and the runner's CLV fit) in dbt's run_results shape, in
+# dbt's target directory: dbt's own run_results.json holds the last invocation only.
+SPARK_RUN_RESULTS = "spark_run_results.json"
 
 
 @dataclass(frozen=True)

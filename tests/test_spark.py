@@ -1,6 +1,6 @@
-"""The Spark engine builds the same warehouse as DuckDB: every table of the warehouse, CLV and business layers
-(and the staging tables the runner reads) compared row by row, money to the cent, floats to a relative 1e-9,
-keys, counts and text exactly.
+"""The Spark engine builds the same warehouse as DuckDB: every table of the staging, warehouse, CLV and
+business layers, marketing included, compared row by row, money to the cent, floats to a relative 1e-9, keys,
+counts and text exactly.
 
 One Spark build per test session (the JVM starts once, ~10-40 s; the whole build takes minutes on 2 cores).
 Without Java or pyspark this FAILS with the reason: CI must have them (`pip install -e ".[spark]"`, Java 17).
@@ -26,6 +26,7 @@ from salesdw.readers import open_published
 from tests.helpers import BuildRun, build_warehouse, write_random_orders
 
 FIXTURES = Path(__file__).parent / "fixtures"
+MARKETING = FIXTURES / "marketing" / "attribution"
 REL_TOLERANCE = 1e-9
 # Tables that are engine bookkeeping, not results: file sizes and modification times as each reader sees
 # them, and the raw text of rejected rows' file names (compared through stg_sales_rejected's other columns).
@@ -36,7 +37,9 @@ NOT_COMPARED_COLUMNS = {"fit_seconds"}
 
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BuildRun, str, dict[str, Any]]]:
-    """The same input (a seeded order file and the bad-rows fixture, two files) built on both engines."""
+    """The same input built on both engines: a seeded order file, the bad-rows fixture and the marketing
+    fixture's orders (three files), with the marketing fixture's files (tests/fixtures/marketing/attribution:
+    both kinds, CSV and JSON lines, the click-tracking shape and bad rows)."""
     from salesdw.pipeline.spark import SparkUnavailable, check_spark_available
 
     try:
@@ -48,7 +51,8 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BuildRun
     raw.mkdir()
     write_random_orders(raw / "orders.csv", n_orders=1_500, seed=21, n_customers=400)
     shutil.copy(FIXTURES / "bad_rows.csv", raw / "bad_rows.csv")
-    duck = build_warehouse(raw, folder / "duckdb")
+    shutil.copy(MARKETING / "sales.csv", raw / "marketing_orders.csv")
+    duck = build_warehouse(raw, folder / "duckdb", marketing_dir=MARKETING)
     assert duck.exit_code == 0, duck.output
 
     from salesdw.pipeline.spark import active_session, spark_schema
@@ -59,7 +63,8 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BuildRun
     previous = os.environ.get("SALESDW_TARGET_DIR")
     os.environ["SALESDW_TARGET_DIR"] = str(folder / "spark_target")
     try:
-        code = run_spark_build(BuildRequest(raw_path=raw), Workspace(folder / "spark"), echo=lines.append)
+        request = BuildRequest(raw_path=raw, marketing_dir=MARKETING)
+        code = run_spark_build(request, Workspace(folder / "spark"), echo=lines.append)
     finally:
         if previous is None:
             os.environ.pop("SALESDW_TARGET_DIR", None)
@@ -67,7 +72,8 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BuildRun
             os.environ["SALESDW_TARGET_DIR"] = previous
     output = "\n".join(lines)
     assert code == 0, output
-    yield duck, output, {"session": active_session(), "schema": spark_schema()}
+    spark = {"session": active_session(), "schema": spark_schema(), "target": folder / "spark_target"}
+    yield duck, output, spark
 
 
 def _duck_tables(run: BuildRun) -> list[str]:
@@ -168,8 +174,15 @@ def test_spark_tables_equal_duckdb_row_by_row(engines: tuple[BuildRun, str, dict
         compared += 1
     assert not differences, "\n".join(differences)
     # The marts that matter are among them, with rows (a vacuous comparison must not pass).
-    for table in ("fact_sales", "dim_customer", "customer_clv", "customer_ltv", "campaign_targets"):
+    marts = ("fact_sales", "dim_customer", "customer_clv", "customer_ltv", "campaign_targets")
+    marketing = ("fact_ad_spend", "fact_touchpoints", "stg_marketing_rejected", "order_attribution")
+    for table in (*marts, *marketing, "channel_performance", "channel_unit_economics", "marketing_insights"):
         assert _duck_rows(duck, table)[1], f"{table} is empty: the comparison would prove nothing"
+    # Both formats of both kinds were read, clean rows and rejected ones (not only the CSV files).
+    for table in ("stg_ad_spend__validated", "stg_touchpoints__validated"):
+        columns, rows = _duck_rows(duck, table)
+        seen = {(row[columns.index("source_format")], row[columns.index("row_outcome")]) for row in rows}
+        assert {("csv", "clean"), ("jsonl", "clean"), ("csv", "rejected")} <= seen, (table, seen)
     assert compared >= 20
 
 
@@ -180,6 +193,38 @@ def test_spark_runner_output_names_the_engine_and_what_it_does_not_do(
     assert "engine: Spark" in output
     assert "clv: clv_model_fit" in output
     assert "read the DuckDB warehouse" in output
+
+
+def _listed_models(env: dict[str, str], *args: str) -> set[str]:
+    """`dbt ls --resource-type model` as a plain dbt user runs it (parse only, no connection)."""
+    from dbt.cli.main import dbtRunner
+
+    from salesdw.paths import PROJECT_ROOT
+    from salesdw.pipeline.dbt_invoke import environment
+
+    command = ["--quiet", "ls", "--resource-type", "model", "--output", "name", *args]
+    with environment(env):
+        result = dbtRunner().invoke(
+            [*command, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
+        )
+    assert result.success, result.exception
+    return set(result.result)
+
+
+def test_plain_dbt_on_spark_leaves_out_the_python_models_by_itself(
+    engines: tuple[BuildRun, str, dict[str, Any]],
+) -> None:
+    """selectors.yml's default on Spark: a plain `dbt build --target spark` needs no --exclude to remember
+    (the runner computes the CLV tables); on DuckDB the default selects everything. Parsed in the targets
+    the builds used, so dbt's partial parse keeps this quick."""
+    duck, _, spark = engines
+    env = {"SALESDW_DATA_DIR": str(duck.workspace.data_dir)}
+    on_spark = _listed_models(env, "--target", "spark", "--target-path", str(spark["target"]))
+    on_duckdb = _listed_models(env, "--target-path", str(duck.workspace.target_dir))
+    python_models_and_readers = {"clv_model_fit", "int_clv_customer_scores", "clv_backtest", "customer_clv"}
+    assert python_models_and_readers <= on_duckdb
+    assert not python_models_and_readers & on_spark
+    assert {"fact_sales", "stg_touchpoints__validated", "int_clv_distinct_histories"} <= on_spark
 
 
 def test_missing_pyspark_is_one_line_with_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -377,7 +377,7 @@ insights as (
             when clv_backtest.model_beats_naive
                 then 'Predicted CLV and P(alive) beat the naive view on this data'
                 || coalesce('; ' || clv_fit.model_comparison, '') || '.'
-            else 'Treat predicted CLV and P(alive) with caution on this data: a customer''s past purchase rate '
+            else {{ text_literal("Treat predicted CLV and P(alive) with caution on this data: a customer's past purchase rate ") }}
                 || 'predicted the holdout better (seasonality or a changing customer base?)'
                 || coalesce('; ' || clv_fit.model_comparison, '') || '.'
         end

@@ -72,7 +72,7 @@ def format_table(results: Sequence[SizeResult]) -> str:
     return "\n".join(lines)
 
 
-def machine_line() -> str:
+def machine_line(engine: str = "duckdb") -> str:
     import duckdb
     import psutil
     from dbt.version import __version__ as dbt_version
@@ -84,7 +84,14 @@ def machine_line() -> str:
         f"machine: {cores} cores, {memory:.0f} GB RAM, {platform.system()} {platform.machine()}, "
         f"Python {sys.version.split()[0]}, duckdb {duckdb.__version__}, dbt-core {dbt_version}; "
         f"load average at the end {load} (above {cores} means other work shared the CPUs)"
+        + ("" if engine == "duckdb" else f"; engine {engine} ({_engine_versions(engine)})")
     )
+
+
+def _engine_versions(engine: str) -> str:
+    from importlib.metadata import version
+
+    return f"pyspark {version('pyspark')}, dbt-spark {version('dbt-spark')}" if engine == "spark" else engine
 
 
 def notes() -> str:

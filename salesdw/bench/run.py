@@ -23,7 +23,7 @@ from pathlib import Path
 
 from salesdw.bench.data import BenchInput, bench_input, bench_marketing, remove_increment, write_increment
 from salesdw.bench.process import Measured, run_measured
-from salesdw.paths import PROJECT_ROOT
+from salesdw.paths import PROJECT_ROOT, SPARK_RUN_RESULTS
 
 DEFAULT_SIZES: tuple[int, ...] = (40_000, 1_000_000, 10_000_000)
 MODEL_LAYER_ORDER: tuple[str, ...] = (
@@ -90,10 +90,15 @@ def layer_of(node: dict[str, object]) -> str:
     return parts[1] if len(parts) > 2 and parts[0] == "models" else "other"
 
 
-def layer_seconds(target_dir: Path) -> dict[str, float]:
+def run_results_file(engine: str) -> str:
+    """dbt's run_results.json; on Spark the runner's record of both dbt invocations and its CLV fit."""
+    return SPARK_RUN_RESULTS if engine == "spark" else "run_results.json"
+
+
+def layer_seconds(target_dir: Path, engine: str = "duckdb") -> dict[str, float]:
     """Seconds per layer from dbt's run_results.json: the sum of its nodes' execution times (dbt runs two
     threads, so the layers add up to more than the wall time of the dbt part), plus dbt's own wall time."""
-    results = json.loads((target_dir / "run_results.json").read_text())
+    results = json.loads((target_dir / run_results_file(engine)).read_text())
     manifest = json.loads((target_dir / "manifest.json").read_text())
     nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
     seconds: dict[str, float] = defaultdict(float)
@@ -111,6 +116,7 @@ def run_pipeline(
     full_refresh: bool,
     env: dict[str, str],
     marketing_dir: str | None = None,
+    engine: str = "duckdb",
 ) -> PipelineRun:
     runner = str(PROJECT_ROOT / "run_pipeline.py")
     command = [sys.executable, runner, "--data-dir", str(data_dir), "build", "--no-export", raw]
@@ -118,9 +124,13 @@ def run_pipeline(
         command.append("--full-refresh")
     if marketing_dir:
         command += ["--marketing-dir", marketing_dir]
+    if engine != "duckdb":
+        command += ["--engine", engine]
+    results = target_dir / run_results_file(engine)
+    results.unlink(missing_ok=True)  # a failed run must not report the last run's times
     measured: Measured = run_measured(command, env={**env, "SALESDW_TARGET_DIR": str(target_dir)})
     ok = measured.returncode == 0
-    layers = layer_seconds(target_dir) if (target_dir / "run_results.json").exists() else {}
+    layers = layer_seconds(target_dir, engine) if results.exists() else {}
     layers["start-up"] = max(0.0, measured.seconds - layers.get("dbt wall", 0.0))
     message = "" if ok else (measured.stdout + measured.stderr).strip().splitlines()[-1:][0]
     return PipelineRun(measured.seconds, measured.peak_rss_bytes, layers, ok, message)
@@ -164,6 +174,7 @@ def bench_size(
     incremental: bool,
     echo: Printer,
     marketing: bool = False,
+    engine: str = "duckdb",
 ) -> SizeResult:
     # One warehouse directory and one dbt target for every run: the profile holds the database path, and a
     # changed profile makes dbt re-parse the whole project.
@@ -177,15 +188,17 @@ def bench_size(
         bench_marketing(item)
         marketing_dir = str(work_dir / "input" / "marketing")  # through the link, like the sales glob
     echo(f"[{item.orders:,}] full build ...")
-    full = run_pipeline(raw, data_dir, target_dir, True, env, marketing_dir)
+    full = run_pipeline(raw, data_dir, target_dir, True, env, marketing_dir, engine)
     echo(f"[{item.orders:,}] floor and pandas ...")
     floor, _ = run_baseline("floor", item.base_file, env)
     pandas_seconds, pandas_peak = run_baseline("pandas", item.base_file, env)
     result = SizeResult(item.orders, full, floor, pandas_seconds, pandas_peak)
-    if full.ok:
+    # The export reads the DuckDB warehouse; a Spark build writes Spark tables (README, "Engines").
+    if full.ok and engine == "duckdb":
         echo(f"[{item.orders:,}] campaign_targets export ...")
         result.export_seconds = time_export(data_dir, work_dir)
-    if incremental and full.ok:
+    # On Spark incremental models are tables: a daily build is a full build there.
+    if incremental and full.ok and engine == "duckdb":
         result.incremental_orders = write_increment(item)
         try:
             added = result.incremental_orders
@@ -197,7 +210,9 @@ def bench_size(
     return result
 
 
-def warm_up(work_dir: Path, env: dict[str, str], echo: Printer, marketing: bool = False) -> None:
+def warm_up(
+    work_dir: Path, env: dict[str, str], echo: Printer, marketing: bool = False, engine: str = "duckdb"
+) -> None:
     """One build of the bundled sample so dbt's partial-parse state exists (a user's second run)."""
     echo("warm-up build (dbt parse) ...")
     sample = PROJECT_ROOT / "data" / "sample"
@@ -207,7 +222,13 @@ def warm_up(work_dir: Path, env: dict[str, str], echo: Printer, marketing: bool 
     link.symlink_to(sample, target_is_directory=True)
     marketing_dir = str(link / "marketing") if marketing else None
     run_pipeline(
-        str(link / "sales*.csv"), work_dir / "warehouse", work_dir / "dbt_target", True, env, marketing_dir
+        str(link / "sales*.csv"),
+        work_dir / "warehouse",
+        work_dir / "dbt_target",
+        True,
+        env,
+        marketing_dir,
+        engine,
     )
     shutil.rmtree(work_dir / "warehouse", ignore_errors=True)
 
@@ -221,20 +242,29 @@ def run_benchmark(
     incremental: bool = True,
     echo: Printer = print,
     marketing: bool = False,
+    engine: str = "duckdb",
 ) -> list[SizeResult]:
     env = dict(env or {})
     own_work_dir = work_dir is None
     work = Path(tempfile.mkdtemp(prefix="salesdw_bench_")) if work_dir is None else work_dir
     work.mkdir(parents=True, exist_ok=True)
     try:
-        warm_up(work, env, echo, marketing)
+        warm_up(work, env, echo, marketing, engine)
         results = []
         biggest = max(sizes)
         for orders in sizes:
             echo(f"[{orders:,}] input ...")
             item = bench_input(cache_dir, orders, seed)
             results.append(
-                bench_size(item, work, env, incremental and orders == biggest, echo, marketing=marketing)
+                bench_size(
+                    item,
+                    work,
+                    env,
+                    incremental and orders == biggest,
+                    echo,
+                    marketing=marketing,
+                    engine=engine,
+                )
             )
         return results
     finally:

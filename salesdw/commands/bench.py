@@ -43,6 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory-limit", help="DuckDB memory_limit for the builds (SALESDW_MEMORY_LIMIT)")
     parser.add_argument("--no-incremental", action="store_true", help="skip the +1%% incremental build")
     parser.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="the engine the builds run on (default: duckdb). spark: local Spark (pip install -e "
+        '".[spark]", Java 17); no export or incremental columns there (both need the DuckDB warehouse)',
+    )
+    parser.add_argument(
         "--marketing",
         action="store_true",
         help="also build each size's generated marketing files (~2 touchpoints per order); the marketing "
@@ -65,9 +72,10 @@ def run(args: argparse.Namespace, workspace: Workspace) -> int:
         env=env,
         incremental=not args.no_incremental,
         marketing=args.marketing,
+        engine=args.engine,
     )
     print()
-    print(machine_line())
+    print(machine_line(args.engine))
     print(format_table(results))
     print(notes())
     failed = [result for result in results if not result.full.ok]

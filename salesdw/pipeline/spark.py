@@ -93,6 +93,12 @@ def model_configs(manifest_path: Path) -> dict[str, Mapping[str, Any]]:
     }
 
 
+def python_model_id(manifest_path: Path) -> str:
+    """The unique id of the first Python model (model.<project>.clv_model_fit) in dbt's manifest."""
+    nodes = json.loads(manifest_path.read_text())["nodes"]
+    return next(key for key, node in nodes.items() if node["name"] == PYTHON_MODELS[0])
+
+
 def _columns(frame: Any) -> dict[str, np.ndarray]:
     """A small Spark DataFrame as numpy columns (what a DuckDB relation's fetchnumpy() gives)."""
     rows = frame.collect()

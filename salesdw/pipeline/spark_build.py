@@ -5,20 +5,21 @@ What differs from the DuckDB build (salesdw.pipeline.build), and why (DECISIONS.
   swap of a whole schema), so a failed build leaves the tables it reached rebuilt; the runner says so;
 - incremental models are plain tables rebuilt in full (delete+insert needs Delta);
 - the CLV Python models are computed by the runner between two dbt invocations (salesdw.pipeline.spark);
-- the marketing files are not read on Spark yet (the marketing models build empty);
 - the summary is row counts read from Spark; exports, the report and the notebook read the DuckDB warehouse.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import replace
 from pathlib import Path
 
 from salesdw.inputs.input_check import InputError, check_raw_input
+from salesdw.inputs.marketing_check import MarketingReport, check_marketing_dir
 from salesdw.inputs.spec import load_spec
-from salesdw.paths import Workspace
+from salesdw.paths import SPARK_RUN_RESULTS, Workspace
 from salesdw.pipeline.build import (
     EXIT_BAD_INPUT,
     EXIT_BUILD_FAILED,
@@ -42,6 +43,7 @@ from salesdw.pipeline.spark import (
     check_spark_available,
     fit_clv,
     model_configs,
+    python_model_id,
     python_model_selector,
     spark_dir,
     spark_schema,
@@ -60,6 +62,20 @@ SUMMARY_TABLES: tuple[str, ...] = (
     "customer_segments",
     "campaign_targets",
 )
+MARKETING_SUMMARY_TABLES: tuple[str, ...] = ("fact_ad_spend", "fact_touchpoints", "order_attribution")
+
+
+def _dbt_results(workspace: Workspace) -> list[dict]:
+    """The node results of the dbt invocation that just ended (its run_results.json)."""
+    path = workspace.target_dir / "run_results.json"
+    return json.loads(path.read_text())["results"] if path.exists() else []
+
+
+def write_run_results(workspace: Workspace, results: list[dict], seconds: float) -> None:
+    """What `run_pipeline.py bench --engine spark` reads for the time per layer (salesdw.paths)."""
+    (workspace.target_dir / SPARK_RUN_RESULTS).write_text(
+        json.dumps({"results": results, "elapsed_time": seconds}, indent=1)
+    )
 
 
 def spark_dbt_args(workspace: Workspace, request: BuildRequest) -> list[str]:
@@ -78,13 +94,14 @@ def run_spark_build(request: BuildRequest, workspace: Workspace, echo: Printer =
         check_as_of_date(request.as_of_date)
         spec = load_spec(request.input_spec) if request.input_spec else None
         report = check_raw_input(request.raw_path, spec)
+        marketing = check_marketing_dir(request.marketing_dir) if request.marketing_dir else None
     except InputError as error:
         return _bad_input(workspace, record, error, echo)
-    record.inputs = describe_files(report.files)
+    record.inputs = describe_files((*report.files, *(marketing.files if marketing else ())))
     try:
         with build_lock(workspace, record):
             append_run(workspace, record)
-            return _locked_spark_build(request, workspace, report, record, echo)
+            return _locked_spark_build(request, workspace, report, marketing, record, echo)
     except BuildLocked as locked:
         echo(f"error: {locked}")
         append_run(workspace, record.finish("locked", message=str(locked)))
@@ -94,19 +111,28 @@ def run_spark_build(request: BuildRequest, workspace: Workspace, echo: Printer =
 
 
 def _locked_spark_build(
-    request: BuildRequest, workspace: Workspace, report, record: RunRecord, echo: Printer
+    request: BuildRequest,
+    workspace: Workspace,
+    report,
+    marketing: MarketingReport | None,
+    record: RunRecord,
+    echo: Printer,
 ) -> int:
     # No 'nothing changed' shortcut on Spark (its tables are not one published file): the scans' facts go
     # into a fingerprint nobody records.
-    report, _ = _scan_inputs(workspace, report, None, record, echo, fingerprint={})
-    if request.marketing_dir:
-        echo(f"note: the Spark engine does not read marketing files yet; {request.marketing_dir} is ignored")
+    report, marketing = _scan_inputs(workspace, report, marketing, record, echo, fingerprint={})
     schema = spark_schema()
     echo(f"building from {report.pattern} ({len(report.files)} file(s), {report.total_bytes:,} bytes)")
+    if marketing:
+        echo(f"marketing from {marketing.describe()}")
     echo(f"engine: Spark (local session), schema {schema} in {spark_dir(workspace)}")
     env = {
         **dbt_environment(
-            workspace, report, request.as_of_date, max_rejected_share=request.max_rejected_share
+            workspace,
+            report,
+            request.as_of_date,
+            marketing=marketing,
+            max_rejected_share=request.max_rejected_share,
         ),
         "SALESDW_SPARK_SCHEMA": schema,
         # Spark's log4j settings (errors only, profiles.yml) unless the user gives Java options of their own.
@@ -115,24 +141,32 @@ def _locked_spark_build(
     }
     args = spark_dbt_args(workspace, request)
     quiet = not request.verbose
+    started = time.monotonic()
     # 1. Everything the CLV Python models do not feed.
     first = run_dbt([*args, "--exclude", *python_model_selector()], env, quiet=quiet)
     nodes: tuple[NodeResult, ...] = first.nodes
+    results = _dbt_results(workspace)
     outcome: BuildOutcome | None = None
     if first.success:
         # 2. The Python models' tables, computed here with the same salesdw.clv code.
-        started = time.monotonic()
+        fit_started = time.monotonic()
         spark = active_session()
-        written = fit_clv(spark, schema, model_configs(workspace.target_dir / "manifest.json"))
+        manifest = workspace.target_dir / "manifest.json"
+        written = fit_clv(spark, schema, model_configs(manifest))
+        fit_seconds = time.monotonic() - fit_started
         echo(
             f"clv: {', '.join(f'{name} {rows:,} rows' for name, rows in written.items())} "
-            f"({time.monotonic() - started:.1f} s, in the runner: dbt-spark's session runs no Python models)"
+            f"({fit_seconds:.1f} s, in the runner: dbt-spark's session runs no Python models)"
         )
+        # The fit's time as the first Python model's node (the bench's clv column).
+        results.append({"unique_id": python_model_id(manifest), "execution_time": fit_seconds})
         # 3. What reads them, and their tests.
         outcome = run_dbt(
             [*args, "--select", *python_model_selector(), "--exclude", *PYTHON_MODELS], env, quiet=quiet
         )
         nodes = (*nodes, *outcome.nodes)
+        results += _dbt_results(workspace)
+    write_run_results(workspace, results, time.monotonic() - started)
     echo(format_layers(summarise_layers(nodes), dbt_wall_seconds(nodes)))
     failed = [node for node in nodes if node.failed and node.resource_type != "operation"]
     error = first.error if not first.success else (outcome.error if outcome and not outcome.success else None)
@@ -158,7 +192,8 @@ def _locked_spark_build(
             if any(node.name == "input_makes_a_warehouse" for node in failed)
             else EXIT_BUILD_FAILED
         )
-    counts = table_counts(active_session(), schema, SUMMARY_TABLES)
+    summarised = (*SUMMARY_TABLES, *(MARKETING_SUMMARY_TABLES if marketing else ()))
+    counts = table_counts(active_session(), schema, summarised)
     echo("rows: " + ", ".join(f"{name} {count:,}" for name, count in counts.items()))
     echo(
         f"built schema {schema} on Spark ({spark_dir(workspace)}). Exports, the report and the notebook read "

@@ -135,11 +135,13 @@ select
     channel,
     exposed_people,
     unexposed_people,
-    round(conversion_rate_exposed, 6) as conversion_rate_exposed,
-    round(conversion_rate_not_exposed, 6) as conversion_rate_not_exposed,
-    round(conversion_rate_difference, 6) as conversion_rate_difference,
-    round(conversion_rate_difference - 1.96 * conversion_rate_standard_error, 6) as conversion_rate_difference_low,
-    round(conversion_rate_difference + 1.96 * conversion_rate_standard_error, 6) as conversion_rate_difference_high,
+    {{ round_double('conversion_rate_exposed', 6) }} as conversion_rate_exposed,
+    {{ round_double('conversion_rate_not_exposed', 6) }} as conversion_rate_not_exposed,
+    {{ round_double('conversion_rate_difference', 6) }} as conversion_rate_difference,
+    {{ round_double('conversion_rate_difference - 1.96 * conversion_rate_standard_error', 6) }}
+        as conversion_rate_difference_low,
+    {{ round_double('conversion_rate_difference + 1.96 * conversion_rate_standard_error', 6) }}
+        as conversion_rate_difference_high,
     {{ money('revenue_per_person_exposed') }} as revenue_per_person_exposed,
     {{ money('revenue_per_person_not_exposed') }} as revenue_per_person_not_exposed,
     {{ money('revenue_per_person_difference') }} as revenue_per_person_difference,

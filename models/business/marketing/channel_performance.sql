@@ -128,19 +128,20 @@ select
     rolled_up.clicks,
     rolled_up.conversions,
     rolled_up.spend,
-    round({{ safe_ratio('rolled_up.clicks', 'rolled_up.impressions') }}, 6) as ctr,
+    {{ round_double(safe_ratio('rolled_up.clicks', 'rolled_up.impressions'), 6) }} as ctr,
     {{ money(safe_ratio('rolled_up.spend', 'rolled_up.clicks')) }} as cpc,
     {{ money(safe_ratio('1000 * rolled_up.spend', 'rolled_up.impressions')) }} as cpm,
-    round({{ safe_ratio('rolled_up.conversions', 'rolled_up.clicks') }}, 6) as conversion_rate,
+    {{ round_double(safe_ratio('rolled_up.conversions', 'rolled_up.clicks'), 6) }} as conversion_rate,
     {{ money(safe_ratio('rolled_up.spend', 'rolled_up.conversions')) }} as cpa,
     {%- for model in attribution_models() %}
-    round(rolled_up.attributed_orders_{{ model }}, 4) as attributed_orders_{{ model }},
+    {{ round_double('rolled_up.attributed_orders_' ~ model, 4) }} as attributed_orders_{{ model }},
     cast(rolled_up.attributed_cents_{{ model }} / 100.0 as decimal(18, 2)) as attributed_revenue_{{ model }},
-    round({{ safe_ratio('rolled_up.attributed_cents_' ~ model ~ ' / 100.0', 'rolled_up.spend') }}, 4)
+    {{ round_double(safe_ratio('rolled_up.attributed_cents_' ~ model ~ ' / 100.0', 'rolled_up.spend'), 4) }}
         as roas_{{ model }},
-    round(
-        {{ safe_ratio('rolled_up.attributed_cents_' ~ model ~ ' / 100.0 - rolled_up.spend', 'rolled_up.spend') }}, 4
-    ) as roi_{{ model }}
+    {{ round_double(safe_ratio(
+        'cast(rolled_up.attributed_cents_' ~ model ~ ' as double) / 100 - cast(rolled_up.spend as double)',
+        'rolled_up.spend'
+    ), 4) }} as roi_{{ model }}
     {{- "," if not loop.last }}
     {%- endfor %}
 from rolled_up

@@ -155,7 +155,7 @@ select
     {{ money(safe_ratio('cells.spend', 'cells.new_customers')) }} as cac,
     {{ money('cells.mean_customer_value') }} as mean_customer_value,
     cells.value_basis,
-    round({{ safe_ratio('cells.mean_customer_value', safe_ratio('cells.spend', 'cells.new_customers')) }}, 4)
+    {{ round_double(safe_ratio('cells.mean_customer_value', safe_ratio('cells.spend', 'cells.new_customers')), 4) }}
         as ltv_to_cac,
     coalesce(payback.revenue_to_date, 0) as cohort_revenue_to_date,
     payback.payback_months,

@@ -39,7 +39,7 @@ channels as (
         channel,
         sum(spend) as spend,
         sum(attributed_revenue) as attributed_revenue,
-        sum(attributed_revenue) / nullif(sum(spend), 0) as roas
+        {{ safe_ratio('sum(attributed_revenue)', 'sum(spend)') }} as roas
     from daily
     group by channel
 
@@ -101,12 +101,14 @@ cac_trend as (
             as recent_from,
         max(monthly_cac.acquisition_month) filter (where monthly_cac.months_back <= rules.cac_trend_months)
             as recent_to,
-        sum(monthly_cac.spend) filter (where monthly_cac.months_back <= rules.cac_trend_months)
-        / nullif(sum(monthly_cac.new_customers) filter (where monthly_cac.months_back <= rules.cac_trend_months), 0)
-            as recent_cac,
-        sum(monthly_cac.spend) filter (where monthly_cac.months_back > rules.cac_trend_months)
-        / nullif(sum(monthly_cac.new_customers) filter (where monthly_cac.months_back > rules.cac_trend_months), 0)
-            as earlier_cac,
+        {{ safe_ratio(
+            'sum(monthly_cac.spend) filter (where monthly_cac.months_back <= rules.cac_trend_months)',
+            'sum(monthly_cac.new_customers) filter (where monthly_cac.months_back <= rules.cac_trend_months)'
+        ) }} as recent_cac,
+        {{ safe_ratio(
+            'sum(monthly_cac.spend) filter (where monthly_cac.months_back > rules.cac_trend_months)',
+            'sum(monthly_cac.new_customers) filter (where monthly_cac.months_back > rules.cac_trend_months)'
+        ) }} as earlier_cac,
         any_value(rules.cac_trend_months) as cac_trend_months,
         any_value(rules.cac_increase_warning) as cac_increase_warning
     from monthly_cac
@@ -151,7 +153,7 @@ insights as (
         'untouched_revenue_share' as insight_key,
         'Revenue without a marketing touch' as title,
         'untouched_revenue_share' as metric_name,
-        coalesce(untouched.untouched_revenue, 0) / untouched.total_revenue as metric_value,
+        {{ safe_ratio('coalesce(untouched.untouched_revenue, 0)', 'untouched.total_revenue') }} as metric_value,
         'share' as metric_unit,
         cast(coalesce(untouched.untouched_revenue, 0) as double) as secondary_value,
         case
@@ -162,7 +164,7 @@ insights as (
         {{ format_text('Revenue with no marketing touch: {:.1f}% (${:,.0f} of ${:,.0f}) had no touch in the {} days before the order', ["100 * coalesce(untouched.untouched_revenue, 0) / untouched.total_revenue", "coalesce(untouched.untouched_revenue, 0)", "untouched.total_revenue", (var('lookback_days') | string)]) }} as headline,
         case
             when coalesce(untouched.untouched_revenue, 0) / untouched.total_revenue > rules.untouched_revenue_warning
-                then 'Most revenue has no recorded touch: check that every channel''s touches are tracked before reading ROAS.'
+                then {{ text_literal("Most revenue has no recorded touch: check that every channel's touches are tracked before reading ROAS.") }}
             else 'Direct and untracked orders are credited to (none); the channels share the rest.'
         end as recommendation
     from untouched
@@ -221,7 +223,7 @@ insights as (
         {{ format_text('Blended CAC: ${:,.2f} in {}..{}, {} {:.1f}% on the {} months before (${:,.2f})', ["recent_cac", date_text('recent_from', '%Y-%m', 'yyyy-MM'), date_text('recent_to', '%Y-%m', 'yyyy-MM'), "case when recent_cac >= earlier_cac then 'up' else 'down' end", "100 * abs(recent_cac / earlier_cac - 1)", "cac_trend_months", "earlier_cac"]) }},
         case
             when recent_cac / earlier_cac - 1 > cac_increase_warning
-                then 'New customers got dearer: check which channel''s CAC rose in channel_unit_economics.'
+                then {{ text_literal("New customers got dearer: check which channel's CAC rose in channel_unit_economics.") }}
             else 'No action needed on the acquisition cost trend.'
         end
     from cac_trend

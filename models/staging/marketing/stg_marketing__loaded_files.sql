@@ -36,14 +36,15 @@
 with files as (
 
     {%- for kind, format, relation in present %}
-    -- read_blob without its content column only stats the files.
     select
         '{{ kind }}' as source_kind,
         '{{ format }}' as source_format,
-        filename as source_file,
-        size as file_bytes,
-        last_modified as file_modified_at
-    from read_blob('{{ marketing_glob(relation) | replace("'", "''") }}')
+        source_file,
+        file_bytes,
+        file_modified_at
+    from (
+        {{ raw_file_stats(marketing_glob(relation)) }}
+    ) as file_stats
     {{ "union all" if not loop.last }}
     {%- else %}
     select
