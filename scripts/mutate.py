@@ -581,7 +581,8 @@ def run_stage(scratch: Path, args: list[str], log: Path) -> tuple[int, str]:
             process.wait()
             raise
     text = log.read_text(errors="replace")
-    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", text, flags=re.MULTILINE)
+    # The test id without pytest-xdist's "@group" suffix (tests/conftest.py groups every test by file).
+    failed = re.findall(r"^(?:FAILED|ERROR) ([^\s@]+)", text, flags=re.MULTILINE)
     return code, failed[0] if failed else text.strip().splitlines()[-1] if text.strip() else ""
 
 

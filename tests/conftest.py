@@ -36,6 +36,61 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"hypothesis: profile {profile!r}, {seed}"
 
 
+# The suite runs on two workers (pyproject: `-n 2 --dist loadgroup --no-loadscope-reorder`): each test file is
+# one unit of work on one worker (its module-scoped builds are made once), and xdist hands the units out in
+# collection order. So the long files must start first, or one of them ends the run alone on one core: the
+# files by their measured cost, heaviest first (the rest follow in name order). Measured with
+# `--durations=0` (tests/README.md, "Suite time"); re-rank when a file's cost changes a lot.
+HEAVIEST_FIRST = (
+    "test_spark.py",
+    "test_clv_property.py",
+    "test_own_data.py",
+    "test_plain_dbt.py",
+    "test_reliability_publish.py",
+    "test_figures.py",
+    "test_clv.py",
+    "test_incremental.py",
+    "test_reliability_input.py",
+    "test_export.py",
+    "test_marketing.py",
+    "test_dbt_unit_tests.py",
+    "test_notebook.py",
+    "test_input_spec.py",
+    "test_clv_uncertainty.py",
+    "test_warehouse.py",
+    "test_reliability_property.py",
+)
+# Files that share an expensive session build run on the same worker (else each worker builds it).
+SAME_WORKER_AS = {"test_readme.py": "test_figures.py"}  # sample_build, the bundled sample
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # Before pytest-xdist's collection hook, which turns the group into the unit of work.
+    item.add_marker(pytest.mark.xdist_group(SAME_WORKER_AS.get(item.path.name, item.path.name)))
+
+
+# Module-scoped fixtures parametrized per input: the tests of one parameter must run together, or the build is
+# made again. pytest's own grouping misses a test that parametrizes the fixture itself (its index 0 is taken
+# for the fixture's first parameter): tests/test_own_data.py's notebook test rebuilt invoice_lines.
+GROUPED_BY_PARAMETER = ("shape_build",)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own reordering, which keeps each file's tests together
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: position for position, name in enumerate(HEAVIEST_FIRST)}
+    first_of: dict[tuple[str, str, object], int] = {}
+    keys = []
+    for position, item in enumerate(items):
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        group = position
+        for name in GROUPED_BY_PARAMETER:
+            if name in params:
+                group = first_of.setdefault((item.path.name, name, params[name]), position)
+        keys.append((rank.get(item.path.name, len(rank)), group, position))
+    order = sorted(range(len(items)), key=keys.__getitem__)
+    items[:] = [items[index] for index in order]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _shared_dbt_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """One dbt target directory for the session, so partial parsing carries over between builds."""

@@ -17,6 +17,7 @@ import pandas as pd
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
+from salesdw.readers import open_published
 from tests import clv_shapes
 from tests.helpers import BuildRun, build_warehouse
 
@@ -27,16 +28,22 @@ PARETO_WITH_SAMPLE = [
 
 
 def non_finite_cells(run: BuildRun) -> dict[str, int]:
-    """NaN or infinite values per table.column over every double column of the published warehouse."""
-    columns = run.query(
-        "select table_name, column_name from information_schema.columns "
-        "where data_type in ('DOUBLE', 'FLOAT', 'REAL') and table_schema = 'main'"
-    )
-    found = {}
-    for table, column in columns.itertuples(index=False):
-        bad = run.query(f'select count(*) as n from "{table}" where not isfinite("{column}")')["n"].iloc[0]
-        if bad:
-            found[f"{table}.{column}"] = int(bad)
+    """NaN or infinite values per table.column over every double column of the published warehouse (one
+    connection, one query per table)."""
+    with open_published(run.workspace.published_db) as connection:
+        columns = connection.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where data_type in ('DOUBLE', 'FLOAT', 'REAL') and table_schema = 'main' "
+            "order by table_name, column_name"
+        ).fetchall()
+        by_table: dict[str, list[str]] = {}
+        for table, column in columns:
+            by_table.setdefault(table, []).append(column)
+        found = {}
+        for table, names in by_table.items():
+            counts = ", ".join(f'count(*) filter (where not isfinite("{name}"))' for name in names)
+            row = connection.execute(f'select {counts} from "{table}"').fetchone()
+            found.update({f"{table}.{name}": int(bad) for name, bad in zip(names, row, strict=True) if bad})
     return found
 
 

@@ -60,16 +60,20 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BuildRun
 
     lines: list[str] = []
     # Its own dbt target: the session's shared one holds the DuckDB manifest (a Spark parse would evict it).
-    previous = os.environ.get("SALESDW_TARGET_DIR")
-    os.environ["SALESDW_TARGET_DIR"] = str(folder / "spark_target")
+    # One shuffle partition: the input is 1,500 rows, and every partition is a task on each of the build's
+    # hundreds of queries (profiles.yml's default, 4, suits a laptop's real data).
+    settings = {"SALESDW_TARGET_DIR": str(folder / "spark_target"), "SALESDW_SPARK_PARTITIONS": "1"}
+    previous = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     try:
         request = BuildRequest(raw_path=raw, marketing_dir=MARKETING)
         code = run_spark_build(request, Workspace(folder / "spark"), echo=lines.append)
     finally:
-        if previous is None:
-            os.environ.pop("SALESDW_TARGET_DIR", None)
-        else:
-            os.environ["SALESDW_TARGET_DIR"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     output = "\n".join(lines)
     assert code == 0, output
     spark = {"session": active_session(), "schema": spark_schema(), "target": folder / "spark_target"}

@@ -86,8 +86,10 @@ class Plugin(BasePlugin):
         self.command = str(getattr(flags, "WHICH", "") or "")
         self.empty = bool(getattr(flags, "EMPTY", False))
         project_dir = Path(getattr(flags, "PROJECT_DIR", None) or os.getcwd())
-        # A relative data directory is the project's, wherever dbt is started from.
-        self.workspace = Workspace((project_dir / str(plugin_config.get("data_dir") or "data")).resolve())
+        # SALESDW_DATA_DIR, read here rather than through the profile (profiles.yml says why). A relative data
+        # directory is the project's, wherever dbt is started from.
+        data_dir = os.environ.get("SALESDW_DATA_DIR") or plugin_config.get("data_dir") or "data"
+        self.workspace = Workspace((project_dir / str(data_dir)).resolve())
         self.session: BuildSession | None = None
         self.closing = False
         mode = mode_of(self.command)
