@@ -47,8 +47,7 @@
 
 {% macro spark__marketing_glob(relation) -%}
     {#- The same glob on Spark, where the source is a view (macros/spark_engine.sql): <kind>*.<format>. -#}
-    {%- set kind, format = relation.identifier.rsplit('_', 1) -%}
-    {{ return(marketing_location() ~ '/' ~ kind ~ '*.' ~ format) }}
+    {{ return(spark_marketing_glob(relation.identifier)) }}
 {%- endmacro %}
 
 {% macro marketing_files(relation) -%}

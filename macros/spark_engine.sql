@@ -25,8 +25,25 @@
 {%- endmacro %}
 
 {% macro marketing_source_names() -%}
-    {#- The sources of models/staging/marketing/_marketing_staging.yml: <kind>_<format> reads <kind>*.<format>. -#}
-    {{- return(['ad_spend_csv', 'ad_spend_jsonl', 'touchpoints_csv', 'touchpoints_jsonl']) -}}
+    {#- The sources of models/staging/marketing/_marketing_staging.yml (<kind>_<format> reads
+        <kind>*.<format>), read from the project's graph so a new source needs no second list here. -#}
+    {%- set names = [] -%}
+    {%- for source in graph.sources.values() if source.source_name == 'marketing' -%}
+        {%- do names.append(source.name) -%}
+    {%- endfor -%}
+    {{- return(names | sort) -}}
+{%- endmacro %}
+
+{% macro spark_marketing_glob(name) -%}
+    {#- The glob source `name` reads in the marketing directory, as DuckDB's reader matches it. -#}
+    {%- set kind, format = name.rsplit('_', 1) -%}
+    {{- return(marketing_location() ~ '/' ~ kind ~ '*.' ~ format) -}}
+{%- endmacro %}
+
+{% macro spark_csv_options(path) -%}
+    {#- A CSV read as DuckDB reads it: header, comma, double quotes escaped by doubling, fields may span
+        lines, a malformed file fails rather than losing rows. -#}
+    path '{{ path | replace("'", "\\'") }}', header 'true', sep ',', quote '"', escape '"', multiLine 'true', mode 'FAILFAST'
 {%- endmacro %}
 
 {% macro spark_marketing_files(name) -%}
@@ -60,13 +77,11 @@
         as DuckDB reads it (header, comma, double quotes escaped by doubling, fields may span lines).
         Dropped and declared again on each run, so it always points at this run's files. -#}
     {%- if execute -%}
-        {%- set path = raw_sales_location() | replace("'", "\\'") -%}
         {%- do run_query("create database if not exists raw") -%}
         {%- do run_query("drop table if exists raw.sales") -%}
         {%- do run_query(
-            "create table raw.sales using csv options (path '" ~ path ~ "', header 'true', sep ',', "
-            ~ "quote '\"', escape '\"', multiLine 'true', mode 'FAILFAST', "
-            ~ "encoding '" ~ env_var('SALES_RAW_ENCODING', 'utf-8') ~ "')"
+            "create table raw.sales using csv options (" ~ spark_csv_options(raw_sales_location())
+            ~ ", encoding '" ~ env_var('SALES_RAW_ENCODING', 'utf-8') ~ "')"
         ) -%}
         {%- do register_marketing_sources() -%}
     {%- endif -%}
@@ -95,8 +110,7 @@
             {%- for path in files -%}
                 {%- set table = 'marketing.' ~ name ~ '__' ~ loop.index -%}
                 {%- do run_query(
-                    "create table " ~ table ~ " using csv options (path '" ~ path | replace("'", "\\'")
-                    ~ "', header 'true', sep ',', quote '\"', escape '\"', multiLine 'true', mode 'FAILFAST')"
+                    "create table " ~ table ~ " using csv options (" ~ spark_csv_options(path) ~ ")"
                 ) -%}
                 {%- set names = [] -%}
                 {%- for column in adapter.get_columns_in_relation(api.Relation.create(schema='marketing', identifier=name ~ '__' ~ loop.index)) -%}
@@ -119,11 +133,10 @@
             {%- endfor -%}
             {%- do run_query("create view marketing." ~ name ~ " as " ~ selects | join(' union all ')) -%}
         {%- elif files -%}
-            {%- set kind, format = name.rsplit('_', 1) -%}
             {%- do run_query(
                 "create view marketing." ~ name ~ " as select value as line, "
                 ~ spark_file_path('_metadata.file_path') ~ " as filename from text.`"
-                ~ (marketing_location() ~ '/' ~ kind ~ '*.' ~ format) | replace('`', '``') ~ "`"
+                ~ spark_marketing_glob(name) | replace('`', '``') ~ "`"
             ) -%}
         {%- endif -%}
     {%- endfor -%}
