@@ -103,6 +103,20 @@ def _shared_dbt_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
         os.environ["SALESDW_TARGET_DIR"] = previous
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_dbt_file_log() -> Iterator[None]:
+    """No dbt debug log file in the suite's builds (SALESDW_DBT_FILE_LOG=none): dbt formats every event for a
+    file logger whatever its level, ~10% of a small build's CPU, and no test reads it except the one that
+    watches a build's progress, which asks for it (tests/test_reliability_support.py, start_cli)."""
+    previous = os.environ.get("SALESDW_DBT_FILE_LOG")
+    os.environ["SALESDW_DBT_FILE_LOG"] = "none"
+    yield
+    if previous is None:
+        os.environ.pop("SALESDW_DBT_FILE_LOG", None)
+    else:
+        os.environ["SALESDW_DBT_FILE_LOG"] = previous
+
+
 @pytest.fixture(scope="session")
 def bad_rows_build(tmp_path_factory: pytest.TempPathFactory) -> BuildRun:
     """The warehouse built from the fixture holding every kind of bad row (most of its rows, by design: the

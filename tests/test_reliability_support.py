@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -77,12 +78,14 @@ def run_cli(*args: str, data_dir: Path, prefix: tuple[str, ...] = ()) -> subproc
 
 
 def start_cli(*args: str, data_dir: Path) -> subprocess.Popen[str]:
+    """A build in the background, with dbt's debug log file (LogWatcher follows its progress there)."""
     return subprocess.Popen(
         [sys.executable, str(ROOT / "run_pipeline.py"), "--data-dir", str(data_dir), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         cwd=ROOT,
+        env={**os.environ, "SALESDW_DBT_FILE_LOG": "debug"},
     )
 
 

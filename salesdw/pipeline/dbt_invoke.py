@@ -84,13 +84,20 @@ def release_duckdb() -> None:
     end_open_sessions()
 
 
+def file_log_level() -> str:
+    """dbt's log file (logs/dbt.log in the target directory): debug, unless SALESDW_DBT_FILE_LOG says
+    otherwise. `none` leaves it out: dbt formats every event for a file logger whatever the logger's level,
+    about a tenth of a small build's CPU (the test suite sets it; tests/README.md, "Suite time")."""
+    return os.environ.get("SALESDW_DBT_FILE_LOG") or "debug"
+
+
 def run_dbt(args: list[str], env: Mapping[str, str], quiet: bool = True) -> BuildOutcome:
     """Invokes dbt with the project root as the project and profiles directory."""
     from dbt.cli.main import dbtRunner
 
     # Quiet: nothing of dbt's on the console, not even its failure lines (which name tests: the runner says
     # what failed in words, from the node results); its log file keeps everything (debug).
-    flags = ["--quiet", "--log-level", "none", "--log-level-file", "debug"] if quiet else []
+    flags = ["--quiet", "--log-level", "none", "--log-level-file", file_log_level()] if quiet else []
     command = [*flags, *args, "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
     with environment(env):
         try:
