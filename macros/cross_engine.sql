@@ -65,12 +65,20 @@
 {%- endmacro %}
 
 {% macro materialized_cte() -%}
-    {#- `as materialized (...)`: DuckDB computes a CTE read several times once. Spark has no such hint (its
-        planner reuses exchanges on its own): nothing. -#}
-    {{- adapter.dispatch('materialized_cte', 'marketing_warehouse')() -}}
+    {#- A CTE that later CTEs read several times, computed once:
+        `name as {% call materialized_cte() %} select ... {% endcall %}`. DuckDB: `as materialized (...)`.
+        Spark has no such hint and inlines a deterministic CTE into each of its readers, so the touchpoint
+        staging planned 24 scans of its files where 12 do (5x its time on a small input, DECISIONS.md,
+        "Spark"); a CTE that is not deterministic is planned once and its result shared, hence a filter that
+        keeps every row but is not deterministic. -#}
+    {{- adapter.dispatch('materialized_cte', 'marketing_warehouse')(caller) -}}
 {%- endmacro %}
-{% macro default__materialized_cte() -%}materialized{%- endmacro %}
-{% macro spark__materialized_cte() -%}{%- endmacro %}
+{% macro default__materialized_cte(body) -%}
+materialized ({{ body() }})
+{%- endmacro %}
+{% macro spark__materialized_cte(body) -%}
+(select * from ({{ body() }}) as computed_once where rand() >= 0)
+{%- endmacro %}
 
 {% macro list_of(expression) -%}
     {#- The values of an aggregate group as a list (array). -#}

@@ -206,7 +206,7 @@ new_rows as (
 
 ),
 
-row_checked as {{ materialized_cte() }} (
+row_checked as {% call materialized_cte() %}
 
     -- Materialized (read several times below), so it is kept narrow: the raw text is stored only where it
     -- differs from the parsed value's canonical text (compact_raw_text, as in the final table), which
@@ -256,7 +256,7 @@ row_checked as {{ materialized_cte() }} (
     where order_id in (select order_id from new_rows where order_id is not null)
     {%- endif %}
 
-),
+{% endcall %},
 
 {% if is_lines -%}
 -- One row per product line: an order has many rows. Exact duplicate lines (every field of the export the

@@ -96,7 +96,7 @@ checked as (
 
 ),
 
-row_checked as {{ materialized_cte() }} (
+row_checked as {% call materialized_cte() %}
 
     -- Read three times below, so computed once, and kept narrow: the raw text only for rejected records
     -- (a clean touch's parsed fields are all there is to know; loaded touches are never judged again), the
@@ -125,7 +125,7 @@ row_checked as {{ materialized_cte() }} (
         end as touch_hash
     from checked
 
-),
+{% endcall %},
 
 repeated_hashes as (
 
