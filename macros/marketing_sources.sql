@@ -159,7 +159,9 @@
             line as raw_line,
             {{ json_object_values('line', keys) }} as json_values
         from {{ jsonl_relation }}
-        where trim(coalesce(line, '')) <> ''
+        -- Blank lines are not records. A line that starts with '{' is not blank, which is decided without
+        -- trimming it (trim copies every line: ~3 s at 4M JSON lines).
+        where (left(line, 1) = '{' or trim(line) <> '')
             and {{ new_file_filter }}
     ) as json_records
         {%- endset -%}
@@ -244,7 +246,7 @@
         once; numbers come back as their text, so {"user_id": 123} and {"user_id": "123"} read the same. Null
         when the line is not a JSON object (not JSON, cut off, an array or a bare value). -#}
     case
-        when left(ltrim({{ column }}), 1) = '{'
+        when left({{ column }}, 1) = '{' or left(ltrim({{ column }}), 1) = '{'
             then try(json_extract_string(
                 {{ column }},
                 [{% for key in keys %}'$."{{ key }}"'{{ ", " if not loop.last }}{% endfor %}]

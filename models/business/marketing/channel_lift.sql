@@ -3,15 +3,44 @@
     those not, with each group's conversion rate (share who ordered) and revenue per person (lifetime
     revenue, 0 for prospects), the difference exposed - not exposed and its 95% interval (normal
     approximation: unpooled standard errors for the rates, Welch's for the means). Observational: the
-    interpretation column says so in words. -#}
+    interpretation column says so in words.
 
-with exposures as (
+    Each person reached is one row with the channels that reached them as the bits of an integer (one bit
+    per channel, up to 63 of them), so the people are grouped by that set of channels (a few hundred sets)
+    and a channel's exposed group is the sum of the sets that hold its bit. At 10M orders / 20M touches this
+    replaces the 16M distinct person x channel pairs, their join to dim_customer and a second grouping by
+    person. Channels past the 63rd (unusual) are counted from their pairs as before. Sums of revenue are exact
+    (decimal) per set and converted to double once. -#}
 
-    -- One row per person reached (at least one touch) and channel that reached them.
-    select distinct
+with touches as (
+
+    select
         customer_key,
         channel
     from {{ ref('fact_touchpoints') }}
+
+),
+
+channels as (
+
+    -- Every channel with touches, numbered; numbers 0-62 are bits of a BIGINT.
+    select
+        channel,
+        row_number() over (order by channel) - 1 as channel_number
+    from (
+        select distinct channel
+        from {{ ref('fact_touchpoints') }}
+    ) as distinct_channels
+
+),
+
+channel_bits as (
+
+    select
+        channel,
+        channel_number,
+        case when channel_number < 63 then cast(power(2, channel_number) as bigint) end as channel_bit
+    from channels
 
 ),
 
@@ -24,17 +53,73 @@ customers as (
 
 ),
 
-exposure_values as (
+people as (
 
-    -- Each exposure with whether the person ordered and what they spent (0 for a prospect).
+    -- One row per person reached (at least one touch): the set of channels (of the first 63) that did.
     select
-        exposures.customer_key,
+        touches.customer_key,
+        bit_or(coalesce(channel_bits.channel_bit, 0)) as reached_by
+    from touches
+    inner join channel_bits
+        on touches.channel = channel_bits.channel
+    group by touches.customer_key
+
+),
+
+channel_sets as (
+
+    -- People by the set of channels that reached them, with whether they ordered and what they spent (0 for a
+    -- prospect).
+    select
+        people.reached_by,
+        count(*) as people,
+        count(customers.customer_key) as conversions,
+        sum(coalesce(customers.lifetime_revenue, 0)) as revenue,
+        sum(coalesce(customers.lifetime_revenue, 0) * coalesce(customers.lifetime_revenue, 0)) as revenue_squared
+    from people
+    left join customers
+        on people.customer_key = customers.customer_key
+    group by people.reached_by
+
+),
+
+exposed_by_bit as (
+
+    select
+        channel_bits.channel,
+        cast(sum(channel_sets.people) as bigint) as people,
+        cast(sum(channel_sets.conversions) as bigint) as conversions,
+        sum(channel_sets.revenue) as revenue,
+        sum(channel_sets.revenue_squared) as revenue_squared
+    from channel_bits
+    inner join channel_sets
+        on (channel_sets.reached_by & channel_bits.channel_bit) <> 0
+    group by channel_bits.channel
+
+),
+
+exposed_beyond_bits as (
+
+    -- Channels without a bit (past the 63rd): from their distinct person x channel pairs. Read from the view
+    -- itself, not the touches CTE: a CTE read twice would be materialized.
+    select
         exposures.channel,
-        case when customers.customer_key is not null then 1 else 0 end as converted,
-        cast(coalesce(customers.lifetime_revenue, 0) as double) as revenue
-    from exposures
+        count(*) as people,
+        count(customers.customer_key) as conversions,
+        sum(coalesce(customers.lifetime_revenue, 0)) as revenue,
+        sum(coalesce(customers.lifetime_revenue, 0) * coalesce(customers.lifetime_revenue, 0)) as revenue_squared
+    from (
+        select distinct
+            beyond_touches.customer_key,
+            beyond_touches.channel
+        from {{ ref('fact_touchpoints') }} as beyond_touches
+        inner join channel_bits
+            on beyond_touches.channel = channel_bits.channel
+        where channel_bits.channel_bit is null
+    ) as exposures
     left join customers
         on exposures.customer_key = customers.customer_key
+    group by exposures.channel
 
 ),
 
@@ -42,35 +127,27 @@ exposed as (
 
     select
         channel,
-        count(*) as people,
-        sum(converted) as conversions,
-        sum(revenue) as revenue,
-        sum(revenue * revenue) as revenue_squared
-    from exposure_values
-    group by channel
-
-),
-
-people as (
-
-    -- Everyone reached, once.
-    select
-        customer_key,
-        any_value(converted) as converted,
-        any_value(revenue) as revenue
-    from exposure_values
-    group by customer_key
+        people,
+        conversions,
+        cast(revenue as double) as revenue,
+        cast(revenue_squared as double) as revenue_squared
+    from (
+        select * from exposed_by_bit
+        union all
+        select * from exposed_beyond_bits
+    ) as exposed_sums
 
 ),
 
 totals as (
 
+    -- Everyone reached, once.
     select
-        count(*) as people,
-        sum(converted) as conversions,
-        sum(revenue) as revenue,
-        sum(revenue * revenue) as revenue_squared
-    from people
+        cast(sum(people) as bigint) as people,
+        cast(sum(conversions) as bigint) as conversions,
+        cast(sum(revenue) as double) as revenue,
+        cast(sum(revenue_squared) as double) as revenue_squared
+    from channel_sets
 
 ),
 

@@ -1,8 +1,8 @@
 {{ config(materialized='table') }}
 
-{#- One row per marketing source kind (ad_spend, touchpoints), with or without files: records counted straight
-    from the files when they were loaded (stg_marketing__loaded_files) beside the clean, rejected and
-    collapsed-duplicate counts of the validation models, so raw = clean + rejected + collapsed can be tested. -#}
+{#- One row per marketing source kind (ad_spend, touchpoints), with or without files: records counted per file
+    when it was loaded (stg_marketing__loaded_files) beside the clean, rejected and collapsed-duplicate counts
+    of the validation models now, so raw = clean + rejected + collapsed can be tested. -#}
 
 with source_kinds as (
 

@@ -1,13 +1,23 @@
 {{ config(
     materialized=incremental_or_table(),
     incremental_strategy='append',
-    on_schema_change='fail'
+    on_schema_change='fail',
+    post_hook="{{ collapse_identical_touches(this) }}"
 ) }}
 
 {#- One row per raw touchpoint record (touchpoints*.csv and touchpoints*.jsonl): the parsed values, the verdict
     and, for rejected records, the raw text. An incremental run reads only files not loaded
     yet and appends their rows; a new touch identical to a loaded one collapses into it (touches have no id
-    that could conflict, so loaded rows never change). -#}
+    that could conflict, so loaded rows never change).
+
+    Identical touches: on DuckDB the rows are written in one pass, all unflagged, and the post-hook
+    (collapse_identical_touches, macros/marketing_touch_dedup.sql) flags the copies in the written table,
+    which covers the full build and the incremental one alike (the first copy by load, then by file, stays
+    clean). Holding every parsed row back to look for repeats first cost ~40 s of the ~95 s of this model at
+    20M touches (a materialized CTE that spilled to disk; DECISIONS.md, "Where the 10M marketing time goes").
+    Spark cannot update a table: there the duplicates are found in the query (always a full build). -#}
+
+{%- set dedup_in_query = not collapses_touches_after_write() %}
 
 {%- set loaded_files = loaded_source_files(this) %}
 {%- set stored_columns = [
@@ -96,9 +106,11 @@ checked as (
 
 ),
 
+{%- if dedup_in_query %}
+
 row_checked as {% call materialized_cte() %}
 
-    -- Read three times below, so computed once, and kept narrow: the raw text only for rejected records
+    -- (Spark) Read three times below, so computed once, and kept narrow: the raw text only for rejected records
     -- (a clean touch's parsed fields are all there is to know; loaded touches are never judged again), the
     -- JSON line only for rejected lines. touch_hash: a 64-bit hash of the touch's identity (every parsed
     -- field), so duplicates are looked for by one integer column; equal hashes are then compared field by
@@ -178,33 +190,6 @@ candidates as (
 
 ),
 
-{%- if is_incremental() %}
-
-already_loaded as (
-
-    -- New clean rows identical to a loaded clean touch (a re-delivered file): the loaded copy stays.
-    select distinct
-        candidates.customer_key,
-        candidates.event_time,
-        candidates.channel,
-        candidates.campaign_id,
-        candidates.event_type,
-        candidates.ad_id
-    from candidates
-    inner join {{ this }} as loaded
-        on candidates.customer_key = loaded.customer_key
-        and candidates.event_time = loaded.event_time
-        and candidates.channel = loaded.channel
-        and coalesce(candidates.campaign_id, '') = coalesce(loaded.campaign_id, '')
-        and candidates.event_type = loaded.event_type
-        and coalesce(candidates.ad_id, '') = coalesce(loaded.ad_id, '')
-    where candidates.touch_hash is not null
-        and loaded.row_outcome = 'clean'
-
-),
-
-{%- endif %}
-
 judged as (
 
     select
@@ -212,25 +197,30 @@ judged as (
         candidates.{{ column }},
         {%- endfor %}
         candidates.row_rejection_reason is null
-        and (
-            candidates.identical_row_number > 1
-            {%- if is_incremental() %}
-            or already_loaded.customer_key is not null
-            {%- endif %}
-        ) as is_collapsed_duplicate
+        and candidates.identical_row_number > 1 as is_collapsed_duplicate
     from candidates
-    {%- if is_incremental() %}
-    left join already_loaded
-        on candidates.customer_key = already_loaded.customer_key
-        and candidates.event_time = already_loaded.event_time
-        and candidates.channel = already_loaded.channel
-        and coalesce(candidates.campaign_id, '') = coalesce(already_loaded.campaign_id, '')
-        and candidates.event_type = already_loaded.event_type
-        and coalesce(candidates.ad_id, '') = coalesce(already_loaded.ad_id, '')
-        and candidates.touch_hash is not null
-    {%- endif %}
 
 )
+{%- else %}
+
+judged as (
+
+    -- Every row as read; the post-hook flags the copies of identical touches.
+    select
+        {%- for column in stored_columns %}
+        {%- if column.startswith('raw_') %}
+        case when row_rejection_reason is not null then {{ column }} end as {{ column }},
+        {%- elif column == 'customer_key' %}
+        {{ id_key('customer_id') }} as customer_key,
+        {%- else %}
+        {{ column }},
+        {%- endif %}
+        {%- endfor %}
+        false as is_collapsed_duplicate
+    from checked
+
+)
+{%- endif %}
 
 select
     source_file,
