@@ -103,18 +103,26 @@ def _shared_dbt_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
         os.environ["SALESDW_TARGET_DIR"] = previous
 
 
+# What the suite's builds change against the runner's defaults, for speed only (no result depends on them):
+# - one dbt thread (SALESDW_THREADS=1): the fixtures are small, so a second thread buys no overlap, only
+#   contention for the GIL and the cores, which the other xdist worker needs; tests/test_clv_property.py
+#   alone took 117.3 CPU-s (112.7 s wall) with 2 threads, 101.0 CPU-s (100.8 s) with 1;
+# - no dbt debug log file (SALESDW_DBT_FILE_LOG=none): dbt formats every event for a file logger whatever
+#   its level, ~6% of a small build's CPU; the one test that follows a build's progress in the log asks for
+#   it (tests/test_reliability_support.py, start_cli). The Spark build keeps 2 threads (tests/test_spark.py).
+SUITE_BUILD_SETTINGS = {"SALESDW_THREADS": "1", "SALESDW_DBT_FILE_LOG": "none"}
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _no_dbt_file_log() -> Iterator[None]:
-    """No dbt debug log file in the suite's builds (SALESDW_DBT_FILE_LOG=none): dbt formats every event for a
-    file logger whatever its level, ~10% of a small build's CPU, and no test reads it except the one that
-    watches a build's progress, which asks for it (tests/test_reliability_support.py, start_cli)."""
-    previous = os.environ.get("SALESDW_DBT_FILE_LOG")
-    os.environ["SALESDW_DBT_FILE_LOG"] = "none"
+def _suite_build_settings() -> Iterator[None]:
+    previous = {name: os.environ.get(name) for name in SUITE_BUILD_SETTINGS}
+    os.environ.update(SUITE_BUILD_SETTINGS)
     yield
-    if previous is None:
-        os.environ.pop("SALESDW_DBT_FILE_LOG", None)
-    else:
-        os.environ["SALESDW_DBT_FILE_LOG"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

@@ -33,6 +33,7 @@ REL_TOLERANCE = 1e-9
 NOT_COMPARED = {"stg_sales__loaded_files", "stg_marketing__loaded_files"}
 # Columns that measure the run, not the data.
 NOT_COMPARED_COLUMNS = {"fit_seconds"}
+SPARK_THREADS = "2"
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,13 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BuildRun
     # Its own dbt target: the session's shared one holds the DuckDB manifest (a Spark parse would evict it).
     # One shuffle partition: the input is 1,500 rows, and every partition is a task on each of the build's
     # hundreds of queries (profiles.yml's default, 4, suits a laptop's real data).
-    settings = {"SALESDW_TARGET_DIR": str(folder / "spark_target"), "SALESDW_SPARK_PARTITIONS": "1"}
+    # Two threads (local[2]; the rest of the suite builds with one, conftest.py): Spark's work per statement
+    # is in the JVM, outside Python's lock.
+    settings = {
+        "SALESDW_TARGET_DIR": str(folder / "spark_target"),
+        "SALESDW_SPARK_PARTITIONS": "1",
+        "SALESDW_THREADS": SPARK_THREADS,
+    }
     previous = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
     try:
@@ -223,7 +230,8 @@ def test_plain_dbt_on_spark_leaves_out_the_python_models_by_itself(
     the builds used, so dbt's partial parse keeps this quick."""
     duck, _, spark = engines
     env = {"SALESDW_DATA_DIR": str(duck.workspace.data_dir)}
-    on_spark = _listed_models(env, "--target", "spark", "--target-path", str(spark["target"]))
+    spark_env = {**env, "SALESDW_THREADS": SPARK_THREADS}
+    on_spark = _listed_models(spark_env, "--target", "spark", "--target-path", str(spark["target"]))
     on_duckdb = _listed_models(env, "--target-path", str(duck.workspace.target_dir))
     python_models_and_readers = {"clv_model_fit", "int_clv_customer_scores", "clv_backtest", "customer_clv"}
     assert python_models_and_readers <= on_duckdb
