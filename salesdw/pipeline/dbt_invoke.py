@@ -87,7 +87,7 @@ def release_duckdb() -> None:
 def file_log_level() -> str:
     """dbt's log file (logs/dbt.log in the target directory): debug, unless SALESDW_DBT_FILE_LOG says
     otherwise. `none` leaves it out: dbt formats every event for a file logger whatever the logger's level,
-    about a tenth of a small build's CPU (the test suite sets it; tests/README.md, "Suite time")."""
+    about 6% of a small build's CPU (the test suite sets it; tests/README.md, "Suite time")."""
     return os.environ.get("SALESDW_DBT_FILE_LOG") or "debug"
 
 
