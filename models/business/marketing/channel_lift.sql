@@ -12,6 +12,15 @@
     person. Channels past the 63rd (unusual) are counted from their pairs as before. Sums of revenue are exact
     (decimal) per set and converted to double once. -#}
 
+{#- A group of people (left-joined to `customers`): its size, who ordered, and the sums of revenue for the mean
+    and the variance (0 for a prospect). -#}
+{%- set group_outcomes -%}
+count(*) as people,
+        count(customers.customer_key) as conversions,
+        sum(coalesce(customers.lifetime_revenue, 0)) as revenue,
+        sum(coalesce(customers.lifetime_revenue, 0) * coalesce(customers.lifetime_revenue, 0)) as revenue_squared
+{%- endset %}
+
 with touches as (
 
     select
@@ -72,10 +81,7 @@ channel_sets as (
     -- prospect).
     select
         people.reached_by,
-        count(*) as people,
-        count(customers.customer_key) as conversions,
-        sum(coalesce(customers.lifetime_revenue, 0)) as revenue,
-        sum(coalesce(customers.lifetime_revenue, 0) * coalesce(customers.lifetime_revenue, 0)) as revenue_squared
+        {{ group_outcomes }}
     from people
     left join customers
         on people.customer_key = customers.customer_key
@@ -104,10 +110,7 @@ exposed_beyond_bits as (
     -- itself, not the touches CTE: a CTE read twice would be materialized.
     select
         exposures.channel,
-        count(*) as people,
-        count(customers.customer_key) as conversions,
-        sum(coalesce(customers.lifetime_revenue, 0)) as revenue,
-        sum(coalesce(customers.lifetime_revenue, 0) * coalesce(customers.lifetime_revenue, 0)) as revenue_squared
+        {{ group_outcomes }}
     from (
         select distinct
             beyond_touches.customer_key,
