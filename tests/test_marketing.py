@@ -287,6 +287,24 @@ def test_bad_marketing_rows_are_rejected_with_reasons(marketing_build: BuildRun)
     assert reconciliation[
         ["raw_row_count", "clean_row_count", "rejected_row_count", "collapsed_duplicate_count"]
     ].values.tolist() == [[26, 14, 11, 1], [45, 29, 15, 1]]
+    # The raw side counted from the files themselves (CSV data rows, non-blank JSON lines), not from staging,
+    # which stg_marketing__loaded_files now counts: a record staging dropped would show here.
+    assert reconciliation["raw_row_count"].tolist() == [
+        _records_in_files(kind) for kind in ("ad_spend", "touchpoints")
+    ]
+
+
+def _records_in_files(kind: str) -> int:
+    csv_rows = sum(
+        len(pd.read_csv(path, dtype=str, keep_default_na=False)) for path in FIXTURE.glob(f"{kind}*.csv")
+    )
+    json_lines = sum(
+        1
+        for path in FIXTURE.glob(f"{kind}*.jsonl")
+        for line in path.read_text("utf-8").splitlines()
+        if line.strip()
+    )
+    return csv_rows + json_lines
 
 
 def test_customer_acquisition_matches_pandas(
