@@ -42,23 +42,14 @@ touches as (
 
 touch_kinds as (
 
-    -- One row per distinct (channel, campaign, event type, ad) of the touches (a few hundred at most in
-    -- practice), numbered in that order: the tie-break of touches at the same time. Read from the view
-    -- itself, not the touches CTE: a CTE read twice would be materialized.
+    -- Every kind of touch numbered (int_touch_kinds): the tie-break of touches at the same time.
     select
+        touch_kind,
         channel,
         campaign_id,
         event_type,
-        ad_id,
-        row_number() over (order by channel, campaign_id, event_type, ad_id) as touch_kind
-    from (
-        select distinct
-            channel,
-            campaign_id,
-            event_type,
-            coalesce(ad_id, '') as ad_id
-        from {{ ref('fact_touchpoints') }}
-    ) as kinds
+        ad_id
+    from {{ ref('int_touch_kinds') }}
 
 ),
 
@@ -148,6 +139,7 @@ described as (
         positioned.customer_key,
         positioned.order_date,
         positioned.event_time,
+        positioned.touch_kind,
         touch_kinds.channel,
         touch_kinds.campaign_id,
         touch_kinds.event_type,
@@ -173,6 +165,7 @@ select
     coalesce(described.touch_position, 1) as touch_position,
     coalesce(described.touch_count, 1) as touch_count,
     described.event_time,
+    coalesce(described.touch_kind, 0) as touch_kind,
     coalesce(described.channel, {{ no_value_label() }}) as channel,
     case when described.event_time is null then {{ no_value_label() }} else described.campaign_id end as campaign_id,
     described.event_type,
