@@ -26,8 +26,7 @@ credits as (
 
     select
         coalesce(cast(event_time as date), order_date) as activity_date,
-        channel,
-        campaign_id,
+        touch_kind,
         {%- for model in attribution_models() %}
         {{ attribution_credit_share(model) }} as share_{{ model }},
         {{ attribution_credit_cents(model, amount_cents('amount')) }} as cents_{{ model }}
@@ -37,19 +36,38 @@ credits as (
 
 ),
 
-daily_credits as (
+kind_credits as (
 
+    -- Summed by day and touch kind first: ~20M rows grouped by two integers, then the few hundred sums by
+    -- the kind's channel and campaign.
     select
         activity_date,
-        channel,
-        campaign_id,
+        touch_kind,
         {%- for model in attribution_models() %}
         sum(share_{{ model }}) as attributed_orders_{{ model }},
         sum(cents_{{ model }}) as attributed_cents_{{ model }}
         {{- "," if not loop.last }}
         {%- endfor %}
     from credits
-    group by activity_date, channel, campaign_id
+    group by activity_date, touch_kind
+
+),
+
+daily_credits as (
+
+    select
+        kind_credits.activity_date,
+        touch_kinds.channel,
+        touch_kinds.campaign_id,
+        {%- for model in attribution_models() %}
+        sum(kind_credits.attributed_orders_{{ model }}) as attributed_orders_{{ model }},
+        sum(kind_credits.attributed_cents_{{ model }}) as attributed_cents_{{ model }}
+        {{- "," if not loop.last }}
+        {%- endfor %}
+    from kind_credits
+    inner join {{ ref('int_touch_kinds') }} as touch_kinds
+        on kind_credits.touch_kind = touch_kinds.touch_kind
+    group by kind_credits.activity_date, touch_kinds.channel, touch_kinds.campaign_id
 
 ),
 

@@ -3,7 +3,8 @@
     '(none)'; the acquisition cohort month; and the last-touch channel of the customer's latest order (the
     channel that last led to a purchase, for win-back lists). Both are the last_touch credit of those orders
     in int_order_touches, so they agree with order_attribution by construction; one aggregation of its
-    last-touch rows, no join but the tiny table of touch kinds. -#}
+    last-touch rows, no join but the tiny table of touch kinds (left joins: a kind missing there would
+    fail the not_null test on acquisition_channel rather than drop the customer). -#}
 
 with last_touches as (
 
@@ -69,7 +70,7 @@ select
     last_touched_by.channel as last_touch_channel,
     last_touched_by.campaign_id as last_touch_campaign_id
 from per_customer
-inner join touch_kinds as acquired_by
+left join touch_kinds as acquired_by
     on per_customer.acquisition_touch_kind = acquired_by.touch_kind
-inner join touch_kinds as last_touched_by
+left join touch_kinds as last_touched_by
     on per_customer.last_touch_kind = last_touched_by.touch_kind

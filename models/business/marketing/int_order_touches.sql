@@ -1,32 +1,22 @@
 {{ check_attribution_vars() }}
 
-{#- One row per order x touch in its attribution window, plus one row per order without a touch (channel
+{#- One row per order x touch in its attribution window, plus one row per order without a touch (kind 0,
     '(none)'), with everything every attribution model needs: the touch's position among the order's touches,
-    their count and the time-decay weights. The physical table behind order_attribution (a view that turns it
-    into order x touch x model), channel_performance and customer_acquisition. Empty when the build has no
+    their count and the time-decay weights. The touch's channel, campaign and event type are its touch_kind
+    (int_touch_kinds), which the readers join back: order_attribution (a view that turns this table into
+    order x touch x model), channel_performance and customer_acquisition. Empty when the build has no
     marketing files.
 
     The window is by date, so all orders of one customer on one day have the same touches: the touches are
     joined to, and numbered for, each customer x order day (by customer and a date range, never a cross
-    join), then the orders take their day's numbered touches. The sort (~17M rows at 10M orders) carries
-    integers only: the customer, the day, the touch time and the touch's kind, the rank of its (channel,
-    campaign, event type, ad) among the few distinct ones, which sorts as those texts would; orders without
-    a touch never reach it. At 10M orders this halved the window's time (DECISIONS.md, "Where the 10M
-    marketing time goes"). -#}
+    join), then the orders take their day's numbered touches. Everything from the touches' join to the
+    written table is integers: the customer, the day, the touch time and the touch's kind, the rank of its
+    (channel, campaign, event type, ad) among the few distinct ones, which sorts as those texts would; orders
+    without a touch never reach the sort. At 10M orders this halved the window's time, and carrying and
+    writing the kind instead of three texts took ~TODO s more off (DECISIONS.md, "Where the 10M marketing
+    time goes"). fact_sales is read twice rather than through one CTE, which DuckDB would materialize. -#}
 
-with orders as (
-
-    select
-        order_id,
-        customer_key,
-        customer_id,
-        order_date,
-        amount
-    from {{ ref('fact_sales') }}
-
-),
-
-touches as (
+with touches as (
 
     select
         customer_key,
@@ -82,7 +72,7 @@ order_days as (
     select distinct
         customer_key,
         order_date
-    from orders
+    from {{ ref('fact_sales') }}
 
 ),
 
@@ -131,50 +121,26 @@ positioned as (
         touches_so_far as ({{ touch_order }} rows between unbounded preceding and current row),
         whole_day as ({{ order_day }})
 
-),
-
-described as (
-
-    select
-        positioned.customer_key,
-        positioned.order_date,
-        positioned.event_time,
-        positioned.touch_kind,
-        touch_kinds.channel,
-        touch_kinds.campaign_id,
-        touch_kinds.event_type,
-        positioned.touch_position,
-        positioned.touch_count,
-        positioned.decay_weight,
-        positioned.decay_running,
-        positioned.decay_total
-    from positioned
-    inner join touch_kinds
-        on positioned.touch_kind = touch_kinds.touch_kind
-
 )
 
--- Left join: an order without a touch (null event_time) is credited to '(none)' under every model: one
--- "touch" that takes the whole order, weight 1.
+-- Left join: an order without a touch (null event_time) is credited to '(none)' (kind 0) under every model:
+-- one "touch" that takes the whole order, weight 1.
 select
     orders.order_id,
     orders.customer_key,
     orders.customer_id,
     orders.order_date,
     orders.amount,
-    coalesce(described.touch_position, 1) as touch_position,
-    coalesce(described.touch_count, 1) as touch_count,
-    described.event_time,
-    coalesce(described.touch_kind, 0) as touch_kind,
-    coalesce(described.channel, {{ no_value_label() }}) as channel,
-    case when described.event_time is null then {{ no_value_label() }} else described.campaign_id end as campaign_id,
-    described.event_type,
-    coalesce(described.decay_weight, 1) as decay_weight,
-    coalesce(cast(described.decay_running as bigint), 1) as decay_running,
-    coalesce(cast(described.decay_total as bigint), 1) as decay_total
-from orders
+    coalesce(positioned.touch_position, 1) as touch_position,
+    coalesce(positioned.touch_count, 1) as touch_count,
+    positioned.event_time,
+    coalesce(positioned.touch_kind, 0) as touch_kind,
+    coalesce(positioned.decay_weight, 1) as decay_weight,
+    coalesce(cast(positioned.decay_running as bigint), 1) as decay_running,
+    coalesce(cast(positioned.decay_total as bigint), 1) as decay_total
+from {{ ref('fact_sales') }} as orders
 cross join marketing_loaded
-left join described
-    on orders.customer_key = described.customer_key
-    and orders.order_date = described.order_date
+left join positioned
+    on orders.customer_key = positioned.customer_key
+    and orders.order_date = positioned.order_date
 where marketing_loaded.has_marketing_files

@@ -5,27 +5,40 @@
     closed-form functions of a touch's position, the order's touch count and the time-decay weights, so they
     are computed when read instead of stored five times (at 10M orders that table has ~25M rows). -#}
 
-with paths as (
+with touch_kinds as (
 
     select
-        order_id,
-        customer_key,
-        customer_id,
-        order_date,
-        amount,
-        {{ amount_cents('amount') }} as amount_cents,
-        touch_position,
-        touch_count,
-        event_time is not null as is_touched,
-        event_time,
-        cast(event_time as date) as touch_date,
+        touch_kind,
         channel,
         campaign_id,
-        event_type,
-        decay_weight,
-        decay_running,
-        decay_total
-    from {{ ref('int_order_touches') }}
+        event_type
+    from {{ ref('int_touch_kinds') }}
+
+),
+
+paths as (
+
+    select
+        order_touches.order_id,
+        order_touches.customer_key,
+        order_touches.customer_id,
+        order_touches.order_date,
+        order_touches.amount,
+        {{ amount_cents('order_touches.amount') }} as amount_cents,
+        order_touches.touch_position,
+        order_touches.touch_count,
+        order_touches.event_time is not null as is_touched,
+        order_touches.event_time,
+        cast(order_touches.event_time as date) as touch_date,
+        touch_kinds.channel,
+        touch_kinds.campaign_id,
+        touch_kinds.event_type,
+        order_touches.decay_weight,
+        order_touches.decay_running,
+        order_touches.decay_total
+    from {{ ref('int_order_touches') }} as order_touches
+    inner join touch_kinds
+        on order_touches.touch_kind = touch_kinds.touch_kind
 
 ),
 
