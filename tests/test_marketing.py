@@ -510,3 +510,44 @@ def test_the_bundled_sample_reads_its_marketing_files_by_default(
     main(["--data-dir", str(tmp_path), "build", str(FIXTURE / "sales.csv")])
     main(["--data-dir", str(tmp_path), "build", str(FIXTURE / "sales.csv"), "--marketing-dir", str(FIXTURE)])
     assert [request.marketing_dir for request in requests] == [DEFAULT_MARKETING_DIR, None, FIXTURE]
+
+
+def test_text_and_integer_customer_ids_of_touches_come_back_as_written(tmp_path: Path) -> None:
+    # Staging writes the text of non-integer ids only (an integer id is its key's digits); fact_touchpoints
+    # and the marts must still show every id as the sales file's canonical text, and join text ids to orders.
+    sales = tmp_path / "sales.csv"
+    sales.write_text(
+        "Unnamed: 0,Date,Customer ID,Order ID,Sales\n"
+        "0,2022-03-10,C-1001,1,100.00\n"
+        "1,2022-03-11,0042,2,50.00\n"
+        "2,2022-03-12,c-1001,3,20.00\n"
+        "3,2022-03-13,-7,4,10.00\n"
+    )
+    folder = tmp_path / "marketing"
+    folder.mkdir()
+    (folder / "touchpoints.csv").write_text(
+        "event_time,customer_id,channel,campaign_id,event_type\n"
+        "2022-03-09 10:00:00, C-1001 ,email,em_1,click\n"
+        "2022-03-10 09:00:00,42.0,display,dsp_1,impression\n"
+        "2022-03-11 08:00:00,c-1001,google_ads,g_1,click\n"
+        "2022-03-12 08:00:00,-7,display,dsp_1,click\n"
+        "2022-03-13 08:00:00,prospect@example.com,email,em_1,email_open\n"
+    )
+    run = build_warehouse(sales, tmp_path / "w", marketing_dir=folder)
+    assert run.exit_code == 0, run.output
+    touches = run.query("select customer_id, channel from fact_touchpoints order by event_time")
+    assert touches.customer_id.tolist() == ["C-1001", "42", "c-1001", "-7", "prospect@example.com"]
+    acquired = run.query(
+        "select customer_id, acquisition_channel from customer_acquisition order by customer_id"
+    )
+    assert dict(zip(acquired.customer_id, acquired.acquisition_channel)) == {
+        "-7": "display",
+        "42": "display",
+        "C-1001": "email",
+        "c-1001": "google_ads",
+    }
+    stored = run.query(
+        "select count(customer_id) as with_text, count(*) as touches from stg_touchpoints__validated"
+    )
+    # The four text ids keep their text; the integer id 42 is read back from its key.
+    assert stored.with_text[0] == 4 and stored.touches[0] == 5
