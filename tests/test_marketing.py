@@ -540,7 +540,7 @@ def test_text_and_integer_customer_ids_of_touches_come_back_as_written(tmp_path:
     acquired = run.query(
         "select customer_id, acquisition_channel from customer_acquisition order by customer_id"
     )
-    assert dict(zip(acquired.customer_id, acquired.acquisition_channel)) == {
+    assert dict(zip(acquired.customer_id, acquired.acquisition_channel, strict=True)) == {
         "-7": "display",
         "42": "display",
         "C-1001": "email",
