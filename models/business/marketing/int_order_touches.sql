@@ -12,9 +12,10 @@
     join), then the orders take their day's numbered touches. Everything from the touches' join to the
     written table is integers: the customer, the day, the touch time and the touch's kind, the rank of its
     (channel, campaign, event type, ad) among the few distinct ones, which sorts as those texts would; orders
-    without a touch never reach the sort. At 10M orders this halved the window's time, and carrying and
-    writing the kind instead of three texts took ~TODO s more off (DECISIONS.md, "Where the 10M marketing
-    time goes"). fact_sales is read twice rather than through one CTE, which DuckDB would materialize. -#}
+    without a touch never reach the sort. At 10M orders this halved the window's time; carrying and writing
+    the kind instead of three texts, and reading fact_sales twice rather than through one CTE (which DuckDB
+    would materialize), took the query from ~41 to ~33 CPU-s (DECISIONS.md, "Where the 10M marketing time
+    goes"). -#}
 
 with touches as (
 
