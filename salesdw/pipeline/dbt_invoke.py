@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -91,8 +92,23 @@ def file_log_level() -> str:
     return os.environ.get("SALESDW_DBT_FILE_LOG") or "debug"
 
 
+# Importing dbt imports jsonschema, which imports rfc3987_syntax when it is installed (it comes with
+# jupyter's jsonschema[format-nongpl]) to offer an "iri" format check, and that builds a Lark grammar at
+# import: ~1.7 s of a ~4 s `import dbt.cli.main`. Nothing in dbt checks formats (no FormatChecker in dbt,
+# dbt_common or dbt_semantic_interfaces, no "iri" in their schemas), so the runner's process goes without it.
+_UNUSED_IMPORTS = ("rfc3987_syntax",)
+
+
+def skip_unused_imports() -> None:
+    """Makes `import rfc3987_syntax` fail fast (jsonschema then leaves out the "iri" format checks) unless
+    something in this process imported it already."""
+    for name in _UNUSED_IMPORTS:
+        sys.modules.setdefault(name, None)
+
+
 def run_dbt(args: list[str], env: Mapping[str, str], quiet: bool = True) -> BuildOutcome:
     """Invokes dbt with the project root as the project and profiles directory."""
+    skip_unused_imports()
     from dbt.cli.main import dbtRunner
 
     # Quiet: nothing of dbt's on the console, not even its failure lines (which name tests: the runner says
