@@ -1,5 +1,4 @@
-"""The runner's command line: bad inputs get one clear line and a non-zero exit before dbt runs; the dbt
-thread count it picks by input size."""
+"""The runner's command line: bad inputs get one clear line and a non-zero exit before dbt runs."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ import pytest
 
 from salesdw.cli import with_default_subcommand
 from salesdw.inputs.input_check import InputError, check_raw_input
-from salesdw.pipeline.build import ONE_THREAD_MAX_INPUT_BYTES, dbt_threads
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "Unnamed: 0,Date,Customer ID,Order ID,Sales\n"
@@ -93,23 +91,3 @@ def test_directory_means_all_its_csv_files(tmp_path: Path) -> None:
 )
 def test_build_is_the_default_command(argv: list[str], expected: list[str]) -> None:
     assert with_default_subcommand(argv) == expected
-
-
-@pytest.mark.parametrize(
-    ("input_bytes", "environ", "expected"),
-    [
-        # The bundled sample with its marketing files (~7.8 MB): one thread.
-        (7_775_733, {}, "1"),
-        (ONE_THREAD_MAX_INPUT_BYTES, {}, "1"),
-        (ONE_THREAD_MAX_INPUT_BYTES + 1, {}, "2"),
-        # 1M generated orders with their marketing files (~194 MB): two.
-        (194_137_593, {}, "2"),
-        # The user's SALESDW_THREADS always wins, either way; an empty value is not a choice.
-        (7_775_733, {"SALESDW_THREADS": "2"}, "2"),
-        (194_137_593, {"SALESDW_THREADS": "1"}, "1"),
-        (194_137_593, {"SALESDW_THREADS": "4"}, "4"),
-        (7_775_733, {"SALESDW_THREADS": ""}, "1"),
-    ],
-)
-def test_dbt_threads_by_input_size(input_bytes: int, environ: dict[str, str], expected: str) -> None:
-    assert dbt_threads(input_bytes, environ) == expected

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -125,23 +124,6 @@ def dbt_environment(
         "SALESDW_INPUT_SPEC": report.spec.to_env() if report.spec else "",
         "SALESDW_MAX_REJECTED_ROW_SHARE": "" if max_rejected_share is None else str(max_rejected_share),
     }
-
-
-# dbt threads when SALESDW_THREADS is not set (profiles.yml's default is 2): one up to this many input bytes
-# (sales and marketing files together), two above. On a small input dbt's own Python work dominates and a
-# second thread only contends for Python's lock; on a big one DuckDB's queries overlap (DECISIONS.md, "The
-# daily build": no difference measured at 7.8-97 MB, one thread 1.2-1.4x slower at 194 MB).
-ONE_THREAD_MAX_INPUT_BYTES = 64 * 2**20
-THREADS_ENV = "SALESDW_THREADS"
-
-
-def dbt_threads(input_bytes: int, environ: Mapping[str, str] = os.environ) -> str:
-    """The dbt thread count for a DuckDB build of `input_bytes`: the user's SALESDW_THREADS when set, else 1
-    for a small input and 2 for a big one. Not part of dbt's parse state: changing it costs no re-parse."""
-    chosen = environ.get(THREADS_ENV, "").strip()
-    if chosen:
-        return chosen
-    return "1" if input_bytes <= ONE_THREAD_MAX_INPUT_BYTES else "2"
 
 
 def dbt_build_args(workspace: Workspace, request: BuildRequest) -> list[str]:
@@ -336,18 +318,16 @@ def _locked_build(
     # dbt starts the working copy and its on-run-end hook publishes it when every node passed: the same
     # path as a plain `dbt build` (dbt_session, dbt_plugin); this session only tells it the runner holds
     # the lock and writes the run log.
-    env = dbt_environment(
-        workspace,
-        report,
-        request.as_of_date,
-        marketing=marketing,
-        max_rejected_share=request.max_rejected_share,
-    )
-    env[THREADS_ENV] = dbt_threads(report.total_bytes + (marketing.total_bytes if marketing else 0))
     with runner_session(workspace, record, DuckDBFilePublisher(workspace), report.total_bytes) as session:
         outcome: BuildOutcome = run_dbt(
             dbt_build_args(workspace, replace(request, full_refresh=full_refresh)),
-            env,
+            dbt_environment(
+                workspace,
+                report,
+                request.as_of_date,
+                marketing=marketing,
+                max_rejected_share=request.max_rejected_share,
+            ),
             quiet=not request.verbose,
         )
     echo(format_layers(summarise_layers(outcome.nodes), dbt_wall_seconds(outcome.nodes)))
