@@ -45,3 +45,16 @@
         (COALESCE computes the MD5 only where the cast fails). -#}
     coalesce(try_cast({{ canonical_column }} as bigint), -1 - {{ md5_key_number(canonical_column) }})
 {%- endmacro %}
+
+{% macro id_text_beside_key(id_column, key_column) -%}
+    {#- A canonical id to store beside its key (id_key): null when the key already holds it. An integer id
+        (key >= 0) is its key's digits, and writing ~20M such texts again costs ~4-10 CPU-s at 10M orders
+        (DuckDB's string compression; DECISIONS.md, "Where the 10M marketing time goes"). id_from_key gives
+        the id back. -#}
+    case when {{ key_column }} >= 0 then null else {{ id_column }} end
+{%- endmacro %}
+
+{% macro id_from_key(id_column, key_column) -%}
+    {#- The canonical id stored by id_text_beside_key: the text when there is one, else the key's digits. -#}
+    coalesce({{ id_column }}, cast({{ key_column }} as {{ dbt.type_string() }}))
+{%- endmacro %}

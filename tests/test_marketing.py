@@ -513,14 +513,14 @@ def test_the_bundled_sample_reads_its_marketing_files_by_default(
 
 
 def test_text_and_integer_customer_ids_of_touches_come_back_as_written(tmp_path: Path) -> None:
-    # Staging writes the text of non-integer ids only (an integer id is its key's digits); fact_touchpoints
-    # and the marts must still show every id as the sales file's canonical text, and join text ids to orders.
+    # Staging and int_order_touches write the text of non-integer ids only (an integer id is its key's
+    # digits); fact_touchpoints and the marts must still show every id as the sales file's canonical text.
     sales = tmp_path / "sales.csv"
     sales.write_text(
         "Unnamed: 0,Date,Customer ID,Order ID,Sales\n"
         "0,2022-03-10,C-1001,1,100.00\n"
         "1,2022-03-11,0042,2,50.00\n"
-        "2,2022-03-12,c-1001,3,20.00\n"
+        "2,2022-03-12,c-1001,A-3,20.00\n"
         "3,2022-03-13,-7,4,10.00\n"
     )
     folder = tmp_path / "marketing"
@@ -546,6 +546,13 @@ def test_text_and_integer_customer_ids_of_touches_come_back_as_written(tmp_path:
         "C-1001": "email",
         "c-1001": "google_ads",
     }
+    credited = run.query(
+        "select order_id, customer_id, channel from order_attribution"
+        " where attribution_model = 'last_touch' order by order_date"
+    )
+    assert credited.order_id.tolist() == ["1", "2", "A-3", "4"]
+    assert credited.customer_id.tolist() == ["C-1001", "42", "c-1001", "-7"]
+    assert credited.channel.tolist() == ["email", "display", "google_ads", "display"]
     stored = run.query(
         "select count(customer_id) as with_text, count(*) as touches from stg_touchpoints__validated"
     )

@@ -36,13 +36,14 @@ per_customer as (
     -- Orders of one day share one attribution window (it is by date), so every order of the first (or the
     -- latest) order day has the same last touch: whichever row the min_by/max_by picks answers, and every
     -- column may pick its own. The touch's kind is an integer (its channel and campaign come back by a join
-    -- of int_touch_kinds after the aggregation): at 10M orders the aggregation over 8M customers carries no
-    -- text but the customer id. The touch time is the only nullable one (an order without a touch) and an
-    -- aggregate may skip nulls, so it is kept only when the first day's touch count says there is a touch:
-    -- then every row of that day has a time and the first day's is the one found.
+    -- of int_touch_kinds after the aggregation), and int_order_touches holds the text only of customer ids
+    -- that are not integers (id_text_beside_key): at 10M orders the aggregation over 8M customers carries
+    -- almost no text. The touch time is the only nullable one (an order without a touch) and an aggregate
+    -- may skip nulls, so it is kept only when the first day's touch count says there is a touch: then every
+    -- row of that day has a time and the first day's is the one found.
     select
         customer_key,
-        any_value(customer_id) as customer_id,
+        any_value(customer_id) as customer_id_text,
         min(order_date) as first_order_date,
         max(order_date) as last_order_date,
         min_by(touch_kind, order_date) as acquisition_touch_kind,
@@ -57,7 +58,7 @@ per_customer as (
 
 select
     per_customer.customer_key,
-    per_customer.customer_id,
+    {{ id_from_key('per_customer.customer_id_text', 'per_customer.customer_key') }} as customer_id,
     per_customer.first_order_date,
     cast({{ dbt.date_trunc('month', 'per_customer.first_order_date') }} as date) as acquisition_month,
     acquired_by.channel as acquisition_channel,

@@ -19,9 +19,9 @@ with touch_kinds as (
 paths as (
 
     select
-        order_touches.order_id,
+        {{ id_from_key('order_touches.order_id', 'order_touches.order_key') }} as order_id,
         order_touches.customer_key,
-        order_touches.customer_id,
+        {{ id_from_key('order_touches.customer_id', 'order_touches.customer_key') }} as customer_id,
         order_touches.order_date,
         order_touches.amount,
         {{ amount_cents('order_touches.amount') }} as amount_cents,

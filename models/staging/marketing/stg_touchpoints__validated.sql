@@ -232,10 +232,8 @@ select
     raw_campaign_id,
     raw_event_type,
     raw_ad_id,
-    -- An integer id is the digits of its key (id_key), so it is not written again: fact_touchpoints gives it
-    -- back. Writing ~20M id texts cost ~9 CPU-s at 10M orders (DECISIONS.md, "Where the 10M marketing time
-    -- goes"); text ids (negative keys) and unparsed ones are kept as they are.
-    case when customer_key >= 0 then null else customer_id end as customer_id,
+    -- An integer id is the digits of its key, so it is not written again (fact_touchpoints gives it back).
+    {{ id_text_beside_key('customer_id', 'customer_key') }} as customer_id,
     customer_key,
     event_time,
     touch_date,

@@ -24,8 +24,8 @@ with touches as (
 
 select
     customer_key,
-    -- Staging keeps the text of non-integer ids only; an integer id is its key's digits.
-    coalesce(customer_id, cast(customer_key as {{ dbt.type_string() }})) as customer_id,
+    -- Staging keeps the text of non-integer ids only (id_text_beside_key).
+    {{ id_from_key('customer_id', 'customer_key') }} as customer_id,
     event_time,
     touch_date,
     {{ date_key('touch_date') }} as touch_date_key,
