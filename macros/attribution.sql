@@ -112,3 +112,12 @@
 {% macro amount_cents(amount) -%}
     cast(round({{ amount }} * 100) as bigint)
 {%- endmacro %}
+
+{% macro touch_kind_fields() -%}
+    {#- The fields that make a touch's kind (int_touch_kinds), read from fact_touchpoints: channel, campaign
+        (never null there: '(none)'), event type and ad id ('' when missing, so kinds compare with =). -#}
+    channel,
+        campaign_id,
+        event_type,
+        coalesce(ad_id, '') as ad_id
+{%- endmacro %}

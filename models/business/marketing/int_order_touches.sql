@@ -23,10 +23,7 @@ with touches as (
         customer_key,
         event_time,
         touch_date,
-        channel,
-        campaign_id,
-        event_type,
-        coalesce(ad_id, '') as ad_id
+        {{ touch_kind_fields() }}
     from {{ ref('fact_touchpoints') }}
 
 ),

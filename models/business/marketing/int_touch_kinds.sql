@@ -6,10 +6,7 @@
 with kinds as (
 
     select distinct
-        channel,
-        campaign_id,
-        event_type,
-        coalesce(ad_id, '') as ad_id
+        {{ touch_kind_fields() }}
     from {{ ref('fact_touchpoints') }}
 
 ),
