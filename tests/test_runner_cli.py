@@ -91,3 +91,20 @@ def test_directory_means_all_its_csv_files(tmp_path: Path) -> None:
 )
 def test_build_is_the_default_command(argv: list[str], expected: list[str]) -> None:
     assert with_default_subcommand(argv) == expected
+
+
+def test_dbt_imports_without_the_unused_iri_grammar() -> None:
+    # The runner keeps rfc3987_syntax (an "iri" format check that builds a grammar at import, ~1.7 s) out of
+    # its process; dbt must still import and jsonschema must simply go without that one format.
+    code = (
+        "import sys\n"
+        "from salesdw.pipeline.dbt_invoke import skip_unused_imports\n"
+        "skip_unused_imports()\n"
+        "import dbt.cli.main, jsonschema\n"
+        "print(sys.modules.get('rfc3987_syntax', 'absent'), 'iri' in jsonschema.FormatChecker.checkers)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["None", "False"]
