@@ -1,8 +1,10 @@
-"""Runs a command in a subprocess and measures its wall time and the peak RSS of its process tree."""
+"""Runs a command in a subprocess and measures its wall time, its CPU time and the peak RSS of its process
+tree."""
 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import threading
 import time
@@ -21,6 +23,9 @@ class Measured:
     peak_rss_bytes: int
     stdout: str
     stderr: str
+    #: User + system CPU seconds of the command and the children it waited for: the work done, whatever
+    #: the threads waited for (wall time under two busy threads counts the waiting too).
+    cpu_seconds: float = 0.0
 
 
 def _tree_rss(process: psutil.Process) -> int:
@@ -43,8 +48,10 @@ def run_measured(
     cwd: str | None = None,
     on_poll: Callable[[], None] | None = None,
 ) -> Measured:
-    """Wall seconds and peak process-tree RSS (psutil polled every 50 ms) of one command; `on_poll`, if
-    given, is called at every poll too (to watch something else while the command runs)."""
+    """Wall seconds, CPU seconds and peak process-tree RSS (psutil polled every 50 ms) of one command;
+    `on_poll`, if given, is called at every poll too (to watch something else while the command runs). The
+    CPU time is this process's children's usage before and after, so commands must not run concurrently."""
+    usage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     child = subprocess.Popen(
         list(command),
@@ -72,4 +79,6 @@ def run_measured(
     seconds = time.perf_counter() - started
     stop.set()
     poller.join()
-    return Measured(child.returncode, seconds, peak, stdout, stderr)
+    usage_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (usage_after.ru_utime - usage_before.ru_utime) + (usage_after.ru_stime - usage_before.ru_stime)
+    return Measured(child.returncode, seconds, peak, stdout, stderr, cpu)

@@ -36,6 +36,10 @@ MODEL_LAYER_ORDER: tuple[str, ...] = (
     "hooks",
 )
 TESTS = "tests"
+#: The sales layers' columns, which marketing's node time is compared with.
+SALES_LAYERS: tuple[str, ...] = ("staging", "warehouse", "business", "clv")
+#: The dbt target of the builds without marketing files in a --marketing benchmark.
+SALES_ONLY_TARGET = "dbt_target_sales_only"
 Printer = Callable[[str], None]
 
 
@@ -46,6 +50,7 @@ class PipelineRun:
     layer_seconds: dict[str, float]
     ok: bool
     message: str = ""
+    cpu_seconds: float = 0.0
 
     @property
     def overhead_seconds(self) -> float:
@@ -63,6 +68,8 @@ class SizeResult:
     export_seconds: float | None = None
     incremental: PipelineRun | None = None
     incremental_orders: int = 0
+    #: With --marketing: the same size's full build without marketing files, to measure what marketing adds.
+    without_marketing: PipelineRun | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -133,7 +140,7 @@ def run_pipeline(
     layers = layer_seconds(target_dir, engine) if results.exists() else {}
     layers["start-up"] = max(0.0, measured.seconds - layers.get("dbt wall", 0.0))
     message = "" if ok else (measured.stdout + measured.stderr).strip().splitlines()[-1:][0]
-    return PipelineRun(measured.seconds, measured.peak_rss_bytes, layers, ok, message)
+    return PipelineRun(measured.seconds, measured.peak_rss_bytes, layers, ok, message, measured.cpu_seconds)
 
 
 def run_baseline(which: str, csv: Path, env: dict[str, str]) -> tuple[float, int]:
@@ -183,16 +190,23 @@ def bench_size(
     shutil.rmtree(data_dir, ignore_errors=True)
     raw = point_input(work_dir, item)
     marketing_dir = None
+    without_marketing = None
     if marketing:
         echo(f"[{item.orders:,}] marketing files ...")
         bench_marketing(item)
         marketing_dir = str(work_dir / "input" / "marketing")  # through the link, like the sales glob
+        # What marketing adds is the difference to the same build without its files (own dbt target, so
+        # neither build re-parses for the other's settings).
+        echo(f"[{item.orders:,}] full build without marketing files ...")
+        without_marketing = run_pipeline(raw, data_dir, work_dir / SALES_ONLY_TARGET, True, env, None, engine)
+        shutil.rmtree(data_dir, ignore_errors=True)
     echo(f"[{item.orders:,}] full build ...")
     full = run_pipeline(raw, data_dir, target_dir, True, env, marketing_dir, engine)
     echo(f"[{item.orders:,}] floor and pandas ...")
     floor, _ = run_baseline("floor", item.base_file, env)
     pandas_seconds, pandas_peak = run_baseline("pandas", item.base_file, env)
     result = SizeResult(item.orders, full, floor, pandas_seconds, pandas_peak)
+    result.without_marketing = without_marketing
     # The export reads the DuckDB warehouse; a Spark build writes Spark tables (README, "Engines").
     if full.ok and engine == "duckdb":
         echo(f"[{item.orders:,}] campaign_targets export ...")
@@ -221,15 +235,10 @@ def warm_up(
         link.unlink()
     link.symlink_to(sample, target_is_directory=True)
     marketing_dir = str(link / "marketing") if marketing else None
-    run_pipeline(
-        str(link / "sales*.csv"),
-        work_dir / "warehouse",
-        work_dir / "dbt_target",
-        True,
-        env,
-        marketing_dir,
-        engine,
-    )
+    raw = str(link / "sales*.csv")
+    run_pipeline(raw, work_dir / "warehouse", work_dir / "dbt_target", True, env, marketing_dir, engine)
+    if marketing:
+        run_pipeline(raw, work_dir / "warehouse", work_dir / SALES_ONLY_TARGET, True, env, None, engine)
     shutil.rmtree(work_dir / "warehouse", ignore_errors=True)
 
 

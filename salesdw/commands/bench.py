@@ -58,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, workspace: Workspace) -> int:
-    from salesdw.bench.report import format_table, machine_line, notes
+    from salesdw.bench.report import format_table, machine_line, marketing_cost_lines, notes
     from salesdw.bench.run import run_benchmark
 
     env: dict[str, str] = {}
@@ -77,6 +77,8 @@ def run(args: argparse.Namespace, workspace: Workspace) -> int:
     print()
     print(machine_line(args.engine))
     print(format_table(results))
+    for line in marketing_cost_lines(results):
+        print(line)
     print(notes())
     failed = [result for result in results if not result.full.ok]
     for result in failed:
