@@ -58,13 +58,6 @@ kinded_touches as (
 
 ),
 
-marketing_loaded as (
-
-    select count(*) > 0 as has_marketing_files
-    from {{ ref('stg_marketing__loaded_files') }}
-
-),
-
 order_days as (
 
     select distinct
@@ -149,8 +142,8 @@ from (
         amount
     from {{ ref('fact_sales') }}
 ) as orders
-cross join marketing_loaded
 left join positioned
     on orders.customer_key = positioned.customer_key
     and orders.order_date = positioned.order_date
-where marketing_loaded.has_marketing_files
+-- Empty when the warehouse has no marketing file (a constant, so nothing is read then).
+where {{ 'true' if has_loaded_marketing(ref('stg_marketing__loaded_files')) else 'false' }}
