@@ -319,3 +319,13 @@ def test_full_refresh_reasons(tmp_path: Path) -> None:
     assert f"{spend} was loaded before but is no longer in the input" == full_refresh_reason(
         with_marketing, report, None, ()
     )
+    # A touch staging table of the earlier layout (one raw column per field) cannot take appended rows.
+    with duckdb.connect(str(with_marketing)) as connection:
+        connection.execute("create table stg_touchpoints__validated (source_file text, raw_event_time text)")
+    assert full_refresh_reason(with_marketing, report, None, (spend,)) == (
+        "the warehouse was built with an earlier layout of stg_touchpoints__validated "
+        "(rejected touches keep one raw_record column)"
+    )
+    with duckdb.connect(str(with_marketing)) as connection:
+        connection.execute("alter table stg_touchpoints__validated rename raw_event_time to raw_record")
+    assert full_refresh_reason(with_marketing, report, None, (spend,)) is None

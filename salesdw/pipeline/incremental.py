@@ -20,6 +20,11 @@ from salesdw.readers import fetch_dicts, open_published, table_exists
 
 LOADED_FILES_TABLE = "stg_sales__loaded_files"
 MARKETING_LOADED_FILES_TABLE = "stg_marketing__loaded_files"
+#: Incremental tables whose stored columns changed: (table, a column only the earlier layout has, what
+#: changed). Rows cannot be appended to a table of the earlier layout, so such a warehouse is rebuilt.
+RETIRED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("stg_touchpoints__validated", "raw_event_time", "rejected touches keep one raw_record column"),
+)
 # DuckDB reports modification times in microseconds; allow for rounding.
 _MTIME_TOLERANCE_SECONDS = 0.001
 
@@ -44,15 +49,23 @@ def read_loaded_files(
     return files, {row["as_of_date"] or "" for row in rows}
 
 
+def earlier_layout(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """What changed in the first incremental table that still has an earlier layout, or None."""
+    for table, column, change in RETIRED_COLUMNS:
+        if has_column(connection, table, column):
+            return f"the warehouse was built with an earlier layout of {table} ({change})"
+    return None
+
+
+def has_column(connection: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    query = "select column_name from information_schema.columns where table_name = ? and column_name = ?"
+    return bool(fetch_dicts(connection, query, [table, column]))
+
+
 def read_loaded_specs(connection: duckdb.DuckDBPyConnection) -> set[str] | None:
     """The input spec(s) the loaded rows were read with ('' = the default columns); None when the warehouse
     predates input specs (and text ids: its tables have other types, so it must be rebuilt)."""
-    columns = fetch_dicts(
-        connection,
-        "select column_name from information_schema.columns where table_name = ? and column_name = ?",
-        [LOADED_FILES_TABLE, "input_spec"],
-    )
-    if not columns:
+    if not has_column(connection, LOADED_FILES_TABLE, "input_spec"):
         return None
     rows = fetch_dicts(connection, f"select distinct input_spec from {LOADED_FILES_TABLE}")
     return {row["input_spec"] or "" for row in rows}
@@ -89,8 +102,11 @@ def full_refresh_reason(
         loaded, as_of_dates = read_loaded_files(connection)
         marketing, marketing_dates = read_loaded_files(connection, MARKETING_LOADED_FILES_TABLE)
         specs = read_loaded_specs(connection)
+        layout = earlier_layout(connection)
     if specs is None:
         return "the warehouse was built before ids became text and input specs existed"
+    if layout:
+        return layout
     if specs and specs != {input_spec}:
         return "the input spec changed since the loaded rows were read"
     wanted = as_of_date or ""

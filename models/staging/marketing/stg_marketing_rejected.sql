@@ -30,15 +30,8 @@ touch_rejected as (
         'touchpoints' as source_kind,
         source_file,
         source_format,
-        coalesce(
-            raw_line,
-            'event_time=' || coalesce({{ raw_text('raw_event_time', 'event_time') }}, '')
-            || ', customer_id=' || coalesce({{ raw_text('raw_customer_id', 'customer_id') }}, '')
-            || ', channel=' || coalesce({{ raw_text('raw_channel', 'channel') }}, '')
-            || ', campaign_id=' || coalesce({{ raw_text('raw_campaign_id', 'campaign_id') }}, '')
-            || ', event_type=' || coalesce({{ raw_text('raw_event_type', 'event_type') }}, '')
-            || ', ad_id=' || coalesce({{ raw_text('raw_ad_id', 'ad_id') }}, '')
-        ) as raw_record,
+        -- Already the record as delivered (touch_raw_record(), written by staging for rejected records only).
+        raw_record,
         rejection_reason
     from {{ ref('stg_touchpoints__validated') }}
     where row_outcome = 'rejected'

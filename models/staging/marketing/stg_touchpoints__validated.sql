@@ -21,8 +21,7 @@
 
 {%- set loaded_files = loaded_source_files(this) %}
 {%- set stored_columns = [
-    'source_file', 'source_format', 'raw_line', 'raw_event_time', 'raw_customer_id', 'raw_channel',
-    'raw_campaign_id', 'raw_event_type', 'raw_ad_id', 'customer_id', 'customer_key', 'event_time', 'touch_date',
+    'source_file', 'source_format', 'raw_record', 'customer_id', 'customer_key', 'event_time', 'touch_date',
     'channel', 'campaign_id', 'event_type', 'ad_id', 'row_rejection_reason'
 ] %}
 
@@ -110,18 +109,14 @@ checked as (
 
 row_checked as {% call materialized_cte() %}
 
-    -- (Spark) Read three times below, so computed once, and kept narrow: the raw text only for rejected records
-    -- (a clean touch's parsed fields are all there is to know; loaded touches are never judged again), the
-    -- JSON line only for rejected lines. touch_hash: a 64-bit hash of the touch's identity (every parsed
-    -- field), so duplicates are looked for by one integer column; equal hashes are then compared field by
-    -- field.
+    -- (Spark) Read three times below, so computed once, and kept narrow: the record as delivered only for
+    -- rejected records (a clean touch's parsed fields are all there is to know; loaded touches are never
+    -- judged again). touch_hash: a 64-bit hash of the touch's identity (every parsed field), so duplicates
+    -- are looked for by one integer column; equal hashes are then compared field by field.
     select
         source_file,
         source_format,
-        {%- for raw_column in ['raw_line', 'raw_event_time', 'raw_customer_id', 'raw_channel', 'raw_campaign_id',
-            'raw_event_type', 'raw_ad_id'] %}
-        case when row_rejection_reason is not null then {{ raw_column }} end as {{ raw_column }},
-        {%- endfor %}
+        case when row_rejection_reason is not null then {{ touch_raw_record() }} end as raw_record,
         customer_id,
         {{ id_key('customer_id') }} as customer_key,
         event_time,
@@ -208,8 +203,8 @@ judged as (
     -- Every row as read; the post-hook flags the copies of identical touches.
     select
         {%- for column in stored_columns %}
-        {%- if column.startswith('raw_') %}
-        case when row_rejection_reason is not null then {{ column }} end as {{ column }},
+        {%- if column == 'raw_record' %}
+        case when row_rejection_reason is not null then {{ touch_raw_record() }} end as raw_record,
         {%- elif column == 'customer_key' %}
         {{ id_key('customer_id') }} as customer_key,
         {%- else %}
@@ -225,13 +220,7 @@ judged as (
 select
     source_file,
     source_format,
-    raw_line,
-    raw_event_time,
-    raw_customer_id,
-    raw_channel,
-    raw_campaign_id,
-    raw_event_type,
-    raw_ad_id,
+    raw_record,
     -- An integer id is the digits of its key, so it is not written again (fact_touchpoints gives it back).
     {{ id_text_beside_key('customer_id', 'customer_key') }} as customer_id,
     customer_key,
