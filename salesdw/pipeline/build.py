@@ -62,6 +62,7 @@ from salesdw.pipeline.summary import (
 from salesdw.pipeline.unchanged import (
     build_fingerprint,
     known_scans,
+    may_scope_data_tests,
     record_fingerprint,
     reuse_scan,
     scan_facts,
@@ -110,6 +111,7 @@ def dbt_environment(
     encoding: str = "utf-8",
     marketing: MarketingReport | None = None,
     max_rejected_share: float | None = None,
+    tests_check_the_latest_load: bool = False,
 ) -> dict[str, str]:
     """What the dbt project reads from the environment (env vars, not --vars: those force a re-parse)."""
     return {
@@ -123,6 +125,9 @@ def dbt_environment(
         # Empty for the default columns (the same value as a plain `dbt build`, so dbt's parse stays warm).
         "SALESDW_INPUT_SPEC": report.spec.to_env() if report.spec else "",
         "SALESDW_MAX_REJECTED_ROW_SHARE": "" if max_rejected_share is None else str(max_rejected_share),
+        # The incremental models' data tests check only the latest load's keys (macros/generic_tests.sql);
+        # always set, so a value inherited from the caller's environment never decides it.
+        "SALESDW_TEST_SCOPE": "latest_load" if tests_check_the_latest_load else "",
     }
 
 
@@ -327,6 +332,7 @@ def _locked_build(
                 request.as_of_date,
                 marketing=marketing,
                 max_rejected_share=request.max_rejected_share,
+                tests_check_the_latest_load=not full_refresh and may_scope_data_tests(workspace, fingerprint),
             ),
             quiet=not request.verbose,
         )
