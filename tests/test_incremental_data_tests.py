@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -205,3 +207,37 @@ def test_scope_needs_the_runners_own_unchanged_warehouse_and_code(tmp_path: Path
     stat = workspace.published_db.stat()
     os.utime(workspace.published_db, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     assert not may_scope_data_tests(workspace, fingerprint)
+
+
+WRITER = """
+import sys, duckdb
+connection = duckdb.connect(sys.argv[1])  # a notebook that opened the published file read-write
+print("open", flush=True)
+sys.stdin.readline()
+"""
+
+
+@pytest.mark.parametrize("full_refresh", [True, False])
+def test_a_writer_on_the_published_file_stops_the_runner_in_one_line(
+    daily_build: dict[str, object], full_refresh: bool
+) -> None:
+    """Another process writing the published file stops the build with its one line (exit 3) and leaves the
+    published warehouse unchanged: found by the working copy, which the runner starts in a thread before dbt
+    (dbt_session.EarlyStart; a full refresh), or by the runner's check of the loaded files."""
+    published = Path(str(daily_build["data"])) / "warehouse.duckdb"
+    before = (published.stat().st_size, published.stat().st_mtime_ns)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(published)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "open"
+        raw, data = Path(str(daily_build["raw"])), Path(str(daily_build["data"]))
+        run = build_warehouse(raw, data, rebuild=True, full_refresh=full_refresh)
+    finally:
+        writer.communicate("\n", timeout=60)
+    assert run.exit_code == 3, run.output
+    assert f"{published} is open for writing in another process" in run.output, run.output
+    assert (published.stat().st_size, published.stat().st_mtime_ns) == before

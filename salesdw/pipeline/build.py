@@ -36,6 +36,7 @@ from salesdw.pipeline.publish import (
     NotEnoughSpace,
     WarehouseInUse,
     check_free_space,
+    writer_message,
 )
 from salesdw.pipeline.rejections import (
     format_short_summary,
@@ -311,19 +312,31 @@ def _locked_build(
     if not full_refresh:
         marketing_files = marketing.files if marketing else ()
         spec_text = report.spec.to_env() if report.spec else ""
-        reason = full_refresh_reason(
-            workspace.published_db, report, request.as_of_date, marketing_files, spec_text
-        )
+        try:
+            reason = full_refresh_reason(
+                workspace.published_db, report, request.as_of_date, marketing_files, spec_text
+            )
+        except duckdb.Error as error:
+            # Another process writing the published file: the same line (and exit 3) as when the working
+            # copy finds it, not a traceback.
+            writer = writer_message(workspace.published_db, error)
+            if not writer:
+                raise
+            echo(f"error: {writer}")
+            append_run(workspace, record.finish("locked", message=writer))
+            return EXIT_LOCKED
         if reason:
             echo(f"note: full refresh: {reason}")
             full_refresh = True
     echo(f"building from {report.pattern} ({len(report.files)} file(s), {report.total_bytes:,} bytes)")
     if marketing:
         echo(f"marketing from {marketing.describe()}")
-    # dbt starts the working copy and its on-run-end hook publishes it when every node passed: the same
-    # path as a plain `dbt build` (dbt_session, dbt_plugin); this session only tells it the runner holds
-    # the lock and writes the run log.
-    with runner_session(workspace, record, DuckDBFilePublisher(workspace), report.total_bytes) as session:
+    # dbt's on-run-end hook publishes the working copy when every node passed: the same path as a plain
+    # `dbt build` (dbt_session, dbt_plugin); this session tells it the runner holds the lock and writes the
+    # run log, and starts the working copy now, in a thread, so the copy overlaps importing dbt.
+    with runner_session(
+        workspace, record, DuckDBFilePublisher(workspace), report.total_bytes, full_refresh=full_refresh
+    ) as session:
         outcome: BuildOutcome = run_dbt(
             dbt_build_args(workspace, replace(request, full_refresh=full_refresh)),
             dbt_environment(
