@@ -12,32 +12,39 @@
 {% endtest %}
 
 {% test one_row_per_key_of(model, column_name, to, field) %}
-    {#- The model has exactly one row per row of its parent: every key is not null, appears once and
-        exists in `to`, and every key of `to` is present. One aggregation and one join, where primary_key
-        plus relationships cost two (8M-row customer tables at 10M orders). Returns the offending keys. -#}
-    with model_keys as (
+    {#- The model has exactly one row per row of its parent `to`, whose `field` is unique and not null (tested
+        on the parent): every key of the parent is in the model, and the model has as many rows as the
+        parent. Then each of the parent's n distinct keys occurs at least once among the model's n rows, so
+        exactly once, and no row is left for a null, doubled or unknown key. One anti-join and two row counts
+        instead of an aggregation of the model's keys plus a full outer join: 8M-row customer tables at 10M
+        orders, 3.8 s -> 1.3 s (DECISIONS.md, "Data tests of the daily build"). Returns a row per parent key
+        missing from the model (model_rows and parent_rows null) and one row when the counts differ
+        (key_value null). -#}
+    with row_counts as (
         select
-            {{ column_name }} as key_value,
-            count(*) as row_count
-        from {{ model }}
-        group by {{ column_name }}
-    ),
-
-    parent_keys as (
-        select {{ field }} as key_value
-        from {{ to }}
+            (select count(*) from {{ model }}) as model_rows,
+            (select count(*) from {{ to }}) as parent_rows
     )
 
     select
-        coalesce(model_keys.key_value, parent_keys.key_value) as key_value,
-        coalesce(model_keys.row_count, 0) as row_count,
-        parent_keys.key_value is not null as is_in_parent
-    from model_keys
-    full outer join parent_keys
-        on model_keys.key_value = parent_keys.key_value
-    where model_keys.key_value is null
-        or parent_keys.key_value is null
-        or model_keys.row_count > 1
+        parent_keys.key_value,
+        cast(null as bigint) as model_rows,
+        cast(null as bigint) as parent_rows
+    from (select {{ field }} as key_value from {{ to }}) as parent_keys
+    where not exists (
+        select 1
+        from {{ model }} as model_keys
+        where model_keys.{{ column_name }} = parent_keys.key_value
+    )
+
+    union all
+
+    select
+        null as key_value,
+        model_rows,
+        parent_rows
+    from row_counts
+    where model_rows <> parent_rows
 {% endtest %}
 
 {% test unique_combination(model, columns) %}
@@ -109,4 +116,69 @@
     where rejected_rows = rows_read
         or rejected_rows > {{ max_rejected_row_share() }} * rows_read
         or clean_rows_in_warehouse = 0
+{% endtest %}
+
+{#- Data tests of the incremental models (fact_sales, dim_customer) that check, in a daily build, only the keys
+    the latest load touched. Why that still proves the invariant of the whole table, and when they check
+    the whole table instead: DECISIONS.md, "Data tests of the daily build". -#}
+
+{% macro latest_load_keys(load_keys) -%}
+    {#- The keys of the latest load (macros/incremental_loads.sql): the only keys an incremental build of the
+        model deletes or inserts. `orders`: order ids; `customers`: customer keys. -#}
+    {%- if load_keys == 'orders' -%}
+        {{ orders_of_latest_load() }}
+    {%- elif load_keys == 'customers' -%}
+        {{ customers_of_latest_load() }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("load_keys must be 'orders' or 'customers', not '" ~ load_keys ~ "'") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro tests_check_the_latest_load() -%}
+    {#- True when an incremental data test may check only the latest load's keys: a DuckDB `dbt build`
+        without --full-refresh, run by the runner after it found that the published warehouse the working
+        copy starts from is the file its own last build published, with this same code and every data test
+        (salesdw/pipeline/unchanged.py, may_scope_data_tests). Anything else (`dbt test`, a plain
+        `dbt build`, a full refresh, a changed code or warehouse) checks the whole table. Read at run time
+        only (`execute`): the environment variable never enters dbt's parse. -#}
+    {{- return(
+        execute
+        and target.type == 'duckdb'
+        and flags.WHICH == 'build'
+        and not flags.FULL_REFRESH
+        and env_var('SALESDW_TEST_SCOPE', '') == 'latest_load'
+    ) -}}
+{%- endmacro %}
+
+{% test incremental_unique(model, column_name, load_keys) %}
+    {#- dbt's `unique` for the key of an incremental model: the keys held by more than one row. In a daily
+        build, only the rows whose key the latest load touched (their keys are unique among themselves and
+        absent from the other rows): 10M orders, 2.7 s -> 0.5 s. -#}
+    {%- set latest_keys = latest_load_keys(load_keys) %}
+    select
+        {{ column_name }} as unique_field,
+        count(*) as n_records
+    from {{ model }}
+    where {{ column_name }} is not null
+    {%- if tests_check_the_latest_load() %}
+        and {{ column_name }} in ({{ latest_keys }})
+    {%- endif %}
+    group by {{ column_name }}
+    having count(*) > 1
+{% endtest %}
+
+{% test incremental_relationships(model, column_name, to, field, load_keys) %}
+    {#- dbt's `relationships` for a column of an incremental model whose parent is incremental on the same keys
+        (fact_sales.customer_key -> dim_customer): the values without a parent row. In a daily build, only
+        the rows whose value the latest load touched: 10M orders, 1.5 s -> 0.3 s. -#}
+    {%- set latest_keys = latest_load_keys(load_keys) %}
+    select child.{{ column_name }} as from_field
+    from {{ model }} as child
+    left join {{ to }} as parent
+        on child.{{ column_name }} = parent.{{ field }}
+    where child.{{ column_name }} is not null
+        and parent.{{ field }} is null
+    {%- if tests_check_the_latest_load() %}
+        and child.{{ column_name }} in ({{ latest_keys }})
+    {%- endif %}
 {% endtest %}

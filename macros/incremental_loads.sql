@@ -1,15 +1,20 @@
+{% macro orders_of_latest_load() -%}
+    {#- The order ids the latest staging load touched (every version of an order id that arrived again
+        carries the latest load_id), for an IN filter: the only orders an incremental build of fact_sales
+        deletes or inserts, so also the keys its incremental data tests check (macros/generic_tests.sql). -#}
+    select order_id
+    from {{ ref('stg_sales__validated') }}
+    where load_id = (select max(load_id) from {{ ref('stg_sales__validated') }})
+        and order_id is not null
+{%- endmacro %}
+
 {% macro delete_orders_of_latest_load() -%}
     {#- fact_sales' pre-hook: on an incremental run, delete every order id the latest staging load touched,
         including orders that are no longer clean (a new file made them a conflicting duplicate). The
         model's delete+insert then re-inserts the ones that are still clean. No-op on a full build. -#}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where order_id in (
-            select order_id
-            from {{ ref('stg_sales__validated') }}
-            where load_id = (select max(load_id) from {{ ref('stg_sales__validated') }})
-                and order_id is not null
-        )
+        where order_id in ({{ orders_of_latest_load() }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -17,7 +22,8 @@
     {#- The customer keys whose orders or returns the latest staging load touched: every row of an order id
         that arrived again carries the latest load_id (stg_sales__validated replaces the whole order id), so
         this holds the old customer of an order that moved or became a conflict as well as the new one. A
-        select of one column, customer_key, for an IN filter. -#}
+        select of one column, customer_key, for an IN filter: the only customers an incremental build of
+        dim_customer deletes or inserts, so also the keys its incremental data tests check. -#}
     select distinct {{ surrogate_key('customer_id') }} as customer_key
     from {{ ref('stg_sales__validated') }}
     where load_id = (select max(load_id) from {{ ref('stg_sales__validated') }})

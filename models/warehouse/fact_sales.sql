@@ -22,11 +22,7 @@ with orders as (
         source_file
     from {{ ref('stg_sales') }}
     {%- if is_incremental() %}
-    where order_id in (
-        select order_id
-        from {{ ref('stg_sales__validated') }}
-        where load_id = (select max(load_id) from {{ ref('stg_sales__validated') }})
-    )
+    where order_id in ({{ orders_of_latest_load() }})
     {%- endif %}
 
 )

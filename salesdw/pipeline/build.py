@@ -36,6 +36,7 @@ from salesdw.pipeline.publish import (
     NotEnoughSpace,
     WarehouseInUse,
     check_free_space,
+    writer_message,
 )
 from salesdw.pipeline.rejections import (
     format_short_summary,
@@ -62,6 +63,7 @@ from salesdw.pipeline.summary import (
 from salesdw.pipeline.unchanged import (
     build_fingerprint,
     known_scans,
+    may_scope_data_tests,
     record_fingerprint,
     reuse_scan,
     scan_facts,
@@ -110,6 +112,7 @@ def dbt_environment(
     encoding: str = "utf-8",
     marketing: MarketingReport | None = None,
     max_rejected_share: float | None = None,
+    tests_check_the_latest_load: bool = False,
 ) -> dict[str, str]:
     """What the dbt project reads from the environment (env vars, not --vars: those force a re-parse)."""
     return {
@@ -123,6 +126,9 @@ def dbt_environment(
         # Empty for the default columns (the same value as a plain `dbt build`, so dbt's parse stays warm).
         "SALESDW_INPUT_SPEC": report.spec.to_env() if report.spec else "",
         "SALESDW_MAX_REJECTED_ROW_SHARE": "" if max_rejected_share is None else str(max_rejected_share),
+        # The incremental models' data tests check only the latest load's keys (macros/generic_tests.sql);
+        # always set, so a value inherited from the caller's environment never decides it.
+        "SALESDW_TEST_SCOPE": "latest_load" if tests_check_the_latest_load else "",
     }
 
 
@@ -306,19 +312,31 @@ def _locked_build(
     if not full_refresh:
         marketing_files = marketing.files if marketing else ()
         spec_text = report.spec.to_env() if report.spec else ""
-        reason = full_refresh_reason(
-            workspace.published_db, report, request.as_of_date, marketing_files, spec_text
-        )
+        try:
+            reason = full_refresh_reason(
+                workspace.published_db, report, request.as_of_date, marketing_files, spec_text
+            )
+        except duckdb.Error as error:
+            # Another process writing the published file: the same line (and exit 3) as when the working
+            # copy finds it, not a traceback.
+            writer = writer_message(workspace.published_db, error)
+            if not writer:
+                raise
+            echo(f"error: {writer}")
+            append_run(workspace, record.finish("locked", message=writer))
+            return EXIT_LOCKED
         if reason:
             echo(f"note: full refresh: {reason}")
             full_refresh = True
     echo(f"building from {report.pattern} ({len(report.files)} file(s), {report.total_bytes:,} bytes)")
     if marketing:
         echo(f"marketing from {marketing.describe()}")
-    # dbt starts the working copy and its on-run-end hook publishes it when every node passed: the same
-    # path as a plain `dbt build` (dbt_session, dbt_plugin); this session only tells it the runner holds
-    # the lock and writes the run log.
-    with runner_session(workspace, record, DuckDBFilePublisher(workspace), report.total_bytes) as session:
+    # dbt's on-run-end hook publishes the working copy when every node passed: the same path as a plain
+    # `dbt build` (dbt_session, dbt_plugin); this session tells it the runner holds the lock and writes the
+    # run log, and starts the working copy now, in a thread, so the copy overlaps importing dbt.
+    with runner_session(
+        workspace, record, DuckDBFilePublisher(workspace), report.total_bytes, full_refresh=full_refresh
+    ) as session:
         outcome: BuildOutcome = run_dbt(
             dbt_build_args(workspace, replace(request, full_refresh=full_refresh)),
             dbt_environment(
@@ -327,6 +345,7 @@ def _locked_build(
                 request.as_of_date,
                 marketing=marketing,
                 max_rejected_share=request.max_rejected_share,
+                tests_check_the_latest_load=not full_refresh and may_scope_data_tests(workspace, fingerprint),
             ),
             quiet=not request.verbose,
         )

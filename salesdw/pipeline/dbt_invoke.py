@@ -36,7 +36,7 @@ class NodeResult:
         return self.status in _FAILED_STATUSES
 
     def describe(self) -> str:
-        """The node in plain words, e.g. 'test unique_fact_sales_order_id (warehouse layer)'."""
+        """The node in plain words, e.g. 'data test unique_fact_returns_return_id (warehouse layer)'."""
         kind = {"unit_test": "unit test", "test": "data test"}.get(self.resource_type, self.resource_type)
         if self.failures:
             detail = f"{self.failures} failing row(s)"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import glob
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -126,6 +127,8 @@ class BuildSession:
     # Why the run could not start or publish (PublishError, NotEnoughSpace, ...), for the runner's exit code.
     failure: Exception | None = None
     messages: list[str] = field(default_factory=list)
+    # The runner's working copy, started before dbt (runner_session); consumed by start_write_session.
+    early_start: EarlyStart | None = None
 
     def finish(self, nodes: Sequence[NodeResult], empty: bool = False) -> Verdict:
         """Called once at the end of the run, after the engine has closed the working copy: publishes it if
@@ -229,6 +232,30 @@ class BuildSession:
             self.lock_descriptor = None
 
 
+class EarlyStart:
+    """The runner's `publisher.prepare()` in a thread, started before the runner imports dbt: the copy of the
+    published warehouse (at 10M orders 2.3-3.8 GB, ~4 s of the kernel's copying) overlaps importing dbt and
+    its parse (Python, on the other core) instead of following them. start_write_session waits for it and
+    raises what it raised, so a full disk or another writer stop the build exactly as before."""
+
+    def __init__(self, publisher: Publisher, full_refresh: bool, input_bytes: int) -> None:
+        self.full_refresh = full_refresh
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._prepare, args=(publisher, input_bytes), name="salesdw-working-copy", daemon=True
+        )
+        self._thread.start()
+
+    def _prepare(self, publisher: Publisher, input_bytes: int) -> None:
+        try:
+            publisher.prepare(self.full_refresh, input_bytes)
+        except BaseException as error:  # handed to the thread that waits
+            self.error = error
+
+    def wait(self) -> None:
+        self._thread.join()
+
+
 # The runner's sessions, by data directory: a writing dbt command inside the runner joins the runner's.
 _RUNNER_SESSIONS: dict[Path, BuildSession] = {}
 # Plain dbt sessions still open in this process (closed by end_open_sessions or at exit).
@@ -237,16 +264,27 @@ _OPEN_SESSIONS: list[BuildSession] = []
 
 @contextmanager
 def runner_session(
-    workspace: Workspace, record: RunRecord, publisher: Publisher, input_bytes: int = 0
+    workspace: Workspace,
+    record: RunRecord,
+    publisher: Publisher,
+    input_bytes: int = 0,
+    full_refresh: bool | None = None,
 ) -> Iterator[BuildSession]:
     """The runner's build: it holds the lock and writes the run log; dbt writes the working copy and the
-    on-run-end hook publishes it, exactly as for a plain `dbt build`."""
+    on-run-end hook publishes it, exactly as for a plain `dbt build`. With `full_refresh` (what the runner
+    passes dbt), the working copy starts at once, in a thread (EarlyStart)."""
     session = BuildSession(workspace, publisher, record, runner_owned=True, input_bytes=input_bytes)
+    if full_refresh is not None:
+        session.early_start = EarlyStart(publisher, full_refresh, input_bytes)
+    early_start = session.early_start
     _RUNNER_SESSIONS[workspace.data_dir] = session
     try:
         yield session
     finally:
         _RUNNER_SESSIONS.pop(workspace.data_dir, None)
+        # Never leave a copy running behind the runner (dbt failed to start, or Ctrl-C).
+        if early_start is not None:
+            early_start.wait()
 
 
 def start_write_session(
@@ -266,8 +304,15 @@ def start_write_session(
         session = _start_plain_session(
             workspace, command, publisher, full_refresh, raw_path, as_of_date, echo, marketing_dir
         )
+    early_start, session.early_start = session.early_start, None
     try:
-        session.publisher.prepare(full_refresh, session.input_bytes)
+        if early_start is not None:
+            early_start.wait()
+        if early_start is not None and early_start.full_refresh == full_refresh:
+            if early_start.error is not None:
+                raise early_start.error
+        else:
+            session.publisher.prepare(full_refresh, session.input_bytes)
     except PublishError as error:
         session.failure = error
         session.fail("failed", str(error))

@@ -103,6 +103,24 @@ def unchanged_since_last_build(workspace: Workspace, fingerprint: dict[str, Any]
     return str(recorded.get("published_at", ""))
 
 
+def may_scope_data_tests(workspace: Workspace, fingerprint: dict[str, Any]) -> bool:
+    """Whether an incremental build's data tests of fact_sales and dim_customer may check only the keys of the
+    latest load (macros/generic_tests.sql, DECISIONS.md "Data tests of the daily build"): the published
+    warehouse, which the working copy starts from, must be the file the runner's last build published (its
+    size and modification time), built by this same code (so with these tests, which passed: nothing is
+    published otherwise) and with every data test (no extra dbt arguments then or now, which could have
+    excluded some). Anything else, e.g. a warehouse a plain `dbt build` published, tests every row."""
+    recorded = _recorded(workspace)
+    if not recorded or recorded.get("published") != _published_facts(workspace):
+        return False
+    if recorded.get("code") != fingerprint["code"]:
+        return False
+    recorded_settings = recorded.get("settings")
+    if not isinstance(recorded_settings, dict) or recorded_settings.get("extra_dbt_args") != []:
+        return False
+    return fingerprint["settings"].get("extra_dbt_args") == []
+
+
 def record_fingerprint(workspace: Workspace, fingerprint: dict[str, Any]) -> None:
     """After a publish: what the published warehouse was built from (written to a temporary name and
     renamed, so a reader never sees half a record)."""
