@@ -1,118 +1,36 @@
-{#- One row per targeted customer and campaign. Who is eligible comes from seeds/campaigns.csv; the
-    priority thresholds from seeds/business_rules.csv. -#}
+{{ config(materialized='view') }}
 
-with segments as (
+{#- One row per targeted customer and campaign: int_campaign_targets with its reason text. A view (measured,
+    see DECISIONS.md "The daily build"): the text, one ~100-character string per target, was most of what a
+    table cost to build and write (at 10M orders 5.4M targets, rewritten by every daily build because the
+    figures move with the analysis date); built here, it costs only the readers that select it (the CSV
+    export, the notebook). Every other column is int_campaign_targets' own, so a reader that does not select
+    target_reason reads that table's columns and nothing more. -#}
 
-    select
-        customer_key,
-        customer_id,
-        segment,
-        recency_days,
-        frequency,
-        monetary_total,
-        churn_risk_score,
-        ltv_percentile,
-        projected_12m_value,
-        last_order_date,
-        expected_days_between_orders,
-        p_alive,
-        predicted_clv
-    from {{ ref('customer_segments') }}
-
-),
-
-campaigns as (
+with targets as (
 
     select
         campaign_type,
-        target_segment,
-        min_value_percentile,
-        min_orders,
-        max_churn_risk_score,
-        expected_response_rate
-    from {{ ref('campaigns') }}
-
-),
-
-acquisition as (
-
-    -- Null for everybody when the build has no marketing files (customer_acquisition is empty).
-    select
         customer_key,
+        customer_id,
+        segment,
+        priority,
+        priority_rank,
+        estimated_campaign_value,
+        expected_response_rate,
+        projected_12m_value,
+        churn_risk_score,
+        ltv_percentile_unrounded,
+        order_count,
+        lifetime_revenue,
+        last_order_date,
+        recency_days,
+        p_alive,
+        predicted_clv,
         acquisition_channel,
-        last_touch_channel
-    from {{ ref('customer_acquisition') }}
-
-),
-
-rules as (
-
-    select
-        priority_high_min_value_percentile,
-        priority_high_min_churn_risk_score,
-        priority_medium_min_value_percentile,
-        priority_medium_min_churn_risk_score
-    from {{ ref('int_business_rules') }}
-
-),
-
-eligible as (
-
-    select
-        campaigns.campaign_type,
-        campaigns.expected_response_rate,
-        segments.customer_key,
-        segments.customer_id,
-        segments.segment,
-        segments.recency_days,
-        segments.frequency,
-        segments.monetary_total,
-        segments.churn_risk_score,
-        segments.ltv_percentile,
-        segments.projected_12m_value,
-        segments.last_order_date,
-        segments.expected_days_between_orders,
-        segments.p_alive,
-        segments.predicted_clv
-    from segments
-    inner join campaigns
-        on segments.segment = campaigns.target_segment
-        and segments.ltv_percentile >= campaigns.min_value_percentile
-        and segments.frequency >= campaigns.min_orders
-        and segments.churn_risk_score <= campaigns.max_churn_risk_score
-
-),
-
-prioritised as (
-
-    select
-        eligible.*,
-        case
-            when eligible.ltv_percentile >= rules.priority_high_min_value_percentile
-                or (
-                    eligible.churn_risk_score >= rules.priority_high_min_churn_risk_score
-                    and eligible.ltv_percentile >= rules.priority_medium_min_value_percentile
-                )
-                then 'High'
-            when eligible.ltv_percentile >= rules.priority_medium_min_value_percentile
-                or eligible.churn_risk_score >= rules.priority_medium_min_churn_risk_score
-                then 'Medium'
-            else 'Low'
-        end as priority
-    from eligible
-    cross join rules
-
-),
-
-with_channels as (
-
-    select
-        prioritised.*,
-        acquisition.acquisition_channel,
-        acquisition.last_touch_channel
-    from prioritised
-    left join acquisition
-        on prioritised.customer_key = acquisition.customer_key
+        last_touch_channel,
+        expected_days_between_orders
+    from {{ ref('int_campaign_targets') }}
 
 )
 
@@ -122,15 +40,14 @@ select
     customer_id,
     segment,
     priority,
-    case priority when 'High' then 1 when 'Medium' then 2 else 3 end as priority_rank,
-    -- What a responding customer is expected to bring over the next 12 months.
-    {{ money('expected_response_rate * projected_12m_value') }} as estimated_campaign_value,
+    priority_rank,
+    estimated_campaign_value,
     expected_response_rate,
     projected_12m_value,
     churn_risk_score,
-    round(ltv_percentile, 4) as ltv_percentile,
-    frequency as order_count,
-    monetary_total as lifetime_revenue,
+    round(ltv_percentile_unrounded, 4) as ltv_percentile,
+    order_count,
+    lifetime_revenue,
     last_order_date,
     recency_days,
     p_alive,
@@ -140,7 +57,8 @@ select
     -- Concatenation and casts, format() only for the money amount's thousands separators: one format()
     -- call per target row costs about a second per 5M rows at 10M orders.
     segment || ' customer: last order ' || recency_days::string || ' days ago (usual gap '
-    || {{ whole_number_text('expected_days_between_orders') }} || ' days), ' || frequency::string || ' order(s), '
-    || {{ format_text('${:,.2f}', ["monetary_total"]) }} || ' lifetime revenue, ' || {{ ltv_percentile_label('ltv_percentile') }}
+    || {{ whole_number_text('expected_days_between_orders') }} || ' days), ' || order_count::string || ' order(s), '
+    || {{ format_text('${:,.2f}', ["lifetime_revenue"]) }} || ' lifetime revenue, '
+    || {{ ltv_percentile_label('ltv_percentile_unrounded') }}
     || ', churn risk ' || churn_risk_score::string || '/100' as target_reason
-from with_channels
+from targets
