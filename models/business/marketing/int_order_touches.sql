@@ -7,15 +7,15 @@
     order x touch x model), channel_performance and customer_acquisition. Empty when the build has no
     marketing files.
 
-    The window is by date, so all orders of one customer on one day have the same touches: the touches are
-    joined to, and numbered for, each customer x order day (by customer and a date range, never a cross
-    join), then the orders take their day's numbered touches. Everything from the touches' join to the
-    written table is integers: the customer, the day, the touch time and the touch's kind, the rank of its
-    (channel, campaign, event type, ad) among the few distinct ones, which sorts as those texts would; orders
-    without a touch never reach the sort. At 10M orders this halved the window's time; carrying and writing
-    the kind instead of three texts, and reading fact_sales twice rather than through one CTE (which DuckDB
-    would materialize), took the query from ~41 to ~33 CPU-s (DECISIONS.md, "Where the 10M marketing time
-    goes"). -#}
+    Each order is joined to its customer's touches of its window (by customer and a date range, never a
+    cross join) and the touches are numbered per order. Everything from the touches' join to the window is
+    integers: the order key, the touch time and the touch's kind, the rank of its (channel, campaign, event
+    type, ad) among the few distinct ones, which sorts as those texts would; orders without a touch never
+    reach the sort, and the order's other columns join back by its key after it. At 10M orders, numbering
+    per order rather than per customer x order day (orders of one day share their touches, but fewer than
+    0.2% of days have two orders) saves the distinct days (a 10M-row aggregation) and joins back on one
+    integer instead of two columns: ~22 -> ~18.5 CPU-s, the same rows (DECISIONS.md, "Where the 10M
+    marketing time goes"). -#}
 
 with touches as (
 
@@ -58,59 +58,55 @@ kinded_touches as (
 
 ),
 
-order_days as (
+order_touches as (
 
-    select distinct
-        customer_key,
-        order_date
-    from {{ ref('fact_sales') }}
-
-),
-
-day_touches as (
-
-    -- Each customer x order day with the customer's touches of the lookback_days before it (inner join: a day
-    -- without a touch has no row here).
+    -- Each order with its customer's touches of the lookback_days before it (inner join: an order without a
+    -- touch has no row here). fact_sales is read here and again below for the order's columns: one CTE read
+    -- twice would be materialized.
     select
-        order_days.customer_key,
-        order_days.order_date,
+        orders.order_key,
         kinded_touches.event_time,
         kinded_touches.touch_kind,
-        {{ attribution_decay_weight(dbt.datediff('kinded_touches.touch_date', 'order_days.order_date', 'day')) }}
+        {{ attribution_decay_weight(dbt.datediff('kinded_touches.touch_date', 'orders.order_date', 'day')) }}
             as decay_weight
-    from order_days
+    from (
+        select
+            {{ id_key('order_id') }} as order_key,
+            customer_key,
+            order_date
+        from {{ ref('fact_sales') }}
+    ) as orders
     inner join kinded_touches
-        on order_days.customer_key = kinded_touches.customer_key
-        and kinded_touches.touch_date <= order_days.order_date
-        and kinded_touches.touch_date >= {{ dbt.dateadd('day', -1 * var('lookback_days'), 'order_days.order_date') }}
+        on orders.customer_key = kinded_touches.customer_key
+        and kinded_touches.touch_date <= orders.order_date
+        and kinded_touches.touch_date >= {{ dbt.dateadd('day', -1 * var('lookback_days'), 'orders.order_date') }}
 
 ),
 
 positioned as (
 
-    -- Touches of one order day in time order; ties broken by channel, then campaign id (then event type and
-    -- ad id, so the order is total): by touch_kind. The position and the running sum share one sort; the day's count and
-    -- total are over the unordered partition (no frame to evaluate per row: ~30% less window time than a
-    -- whole-partition frame on the sorted window).
+    -- Touches of one order in time order; ties broken by channel, then campaign id (then event type and ad
+    -- id, so the order is total): by touch_kind. The position and the running sum share one sort; the
+    -- order's count and total are over the unordered partition (no frame to evaluate per row: ~30% less
+    -- window time than a whole-partition frame on the sorted window).
     select
-        customer_key,
-        order_date,
+        order_key,
         event_time,
         touch_kind,
         row_number() over touch_order as touch_position,
-        count(*) over whole_day as touch_count,
+        count(*) over whole_order as touch_count,
         decay_weight,
         sum(decay_weight) over touches_so_far as decay_running,
-        sum(decay_weight) over whole_day as decay_total
-    from day_touches
+        sum(decay_weight) over whole_order as decay_total
+    from order_touches
     -- Named windows, not one extended with a frame (`over (touch_order rows ...)`): Spark reads only a window
     -- name alone.
-    {%- set order_day = 'partition by customer_key, order_date' %}
-    {%- set touch_order = order_day ~ ' order by event_time, touch_kind' %}
+    {%- set one_order = 'partition by order_key' %}
+    {%- set touch_order = one_order ~ ' order by event_time, touch_kind' %}
     window
         touch_order as ({{ touch_order }}),
         touches_so_far as ({{ touch_order }} rows between unbounded preceding and current row),
-        whole_day as ({{ order_day }})
+        whole_order as ({{ one_order }})
 
 )
 
@@ -143,7 +139,6 @@ from (
     from {{ ref('fact_sales') }}
 ) as orders
 left join positioned
-    on orders.customer_key = positioned.customer_key
-    and orders.order_date = positioned.order_date
+    on orders.order_key = positioned.order_key
 -- Empty when the warehouse has no marketing file (a constant, so nothing is read then).
 where {{ 'true' if has_loaded_marketing(ref('stg_marketing__loaded_files')) else 'false' }}
