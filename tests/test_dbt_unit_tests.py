@@ -156,3 +156,30 @@ def test_data_tests_that_replaced_unfailable_ones_fail_on_what_they_guard(
     assert all(node.status == "fail" and node.failures == 1 for node in tests.values()), [
         node.describe() for node in tests.values()
     ]
+
+
+def test_one_row_per_key_or_empty_passes_only_empty_or_complete(
+    random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path
+) -> None:
+    """customer_acquisition holds every customer once, or no row at all when the build has no marketing files
+    (this build has none): empty passes, one customer's row alone fails (every other key is missing, and the
+    counts differ)."""
+    run, _ = random_build
+    customers = int(run.query("select count(*) as n from dim_customer")["n"][0])
+    assert int(run.query("select count(*) as n from customer_acquisition")["n"][0]) == 0
+    select = "test_name:one_row_per_key_of,customer_acquisition"
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "partial").mkdir()
+    empty = _dbt_test_on_a_copy(run, tmp_path / "empty", select)
+    assert [(node.status, node.failures) for node in empty.nodes if node.resource_type == "test"] == [
+        ("pass", 0)
+    ]
+    one_row = """
+        insert into customer_acquisition (customer_key, customer_id, first_order_date, acquisition_month)
+        select customer_key, customer_id, first_order_date, cohort_month
+        from dim_customer order by customer_key limit 1
+    """
+    partial = _dbt_test_on_a_copy(run, tmp_path / "partial", select, one_row)
+    assert [(node.status, node.failures) for node in partial.nodes if node.resource_type == "test"] == [
+        ("fail", customers)  # the customers - 1 missing keys, and the counts (1 against customers)
+    ]
