@@ -59,7 +59,8 @@ def mutant(name: str, path: str, old: str, new: str, bug: str) -> Mutant:
     return Mutant(name, path, ((old, new),), bug)
 
 
-LTV = "models/business/customer_ltv.sql"
+LTV = "models/business/int_customer_ltv.sql"
+LTV_VIEW = "models/business/customer_ltv.sql"
 SEGMENTS = "models/business/customer_segments.sql"
 TARGETS = "models/business/campaign_targets.sql"
 INSIGHTS = "models/business/business_insights.sql"
@@ -160,9 +161,9 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     mutant(
         "ltv-band-gt",
-        LTV,
-        "when churn_risk_score >= churn_band_high_min_score then 'High'",
-        "when churn_risk_score > churn_band_high_min_score then 'High'",
+        LTV_VIEW,
+        "when customers.churn_risk_score >= rules.churn_band_high_min_score then 'High'",
+        "when customers.churn_risk_score > rules.churn_band_high_min_score then 'High'",
         "a score of exactly 70 banded Medium",
     ),
     mutant(
@@ -202,10 +203,10 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     mutant(
         "ltv-monetary-gross",
-        LTV,
-        "    net_revenue as monetary_total,",
-        "    lifetime_revenue as monetary_total,",
-        "monetary value and m_score ignore returns",
+        LTV_VIEW,
+        "    customers.net_revenue as monetary_total,",
+        "    customers.gross_revenue as monetary_total,",
+        "monetary value ignores returns",
     ),
     # customer_segments.
     mutant(

@@ -68,34 +68,34 @@ def test_every_dbt_unit_test_passes(random_build: tuple[BuildRun, pd.DataFrame],
 def test_one_row_per_key_of_catches_missing_doubled_and_unknown_keys(
     random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path
 ) -> None:
-    """customer_ltv must hold each dim_customer key once: drop one customer, double another, add a key
-    dim_customer does not have. Two failing rows: the missing key, and the row counts (one more than
-    dim_customer's; the test compares counts instead of grouping the keys, DECISIONS.md "Data tests of the
-    daily build"); customer_segments, a view over customer_ltv, fails the same way; customer_clv, left
-    intact, passes."""
+    """int_customer_ltv (the table behind the customer_ltv view) must hold each dim_customer key once: drop
+    one customer, double another, add a key dim_customer does not have. Two failing rows: the missing key,
+    and the row counts (one more than dim_customer's; the test compares counts instead of grouping the keys,
+    DECISIONS.md "Data tests of the daily build"); customer_segments, a view over customer_ltv and so over
+    the broken table, fails the same way; customer_clv, left intact, passes."""
     run, _ = random_build
     keys = run.query("select customer_key from customer_ltv order by customer_key limit 2")["customer_key"]
     missing, doubled = (int(key) for key in keys)
     breakage = f"""
-        create temp table doubled as select * from customer_ltv where customer_key = {doubled};
-        delete from customer_ltv where customer_key = {missing};
-        insert into customer_ltv select * from doubled;
+        create temp table doubled as select * from int_customer_ltv where customer_key = {doubled};
+        delete from int_customer_ltv where customer_key = {missing};
+        insert into int_customer_ltv select * from doubled;
         update doubled set customer_key = -1;
-        insert into customer_ltv select * from doubled;
+        insert into int_customer_ltv select * from doubled;
     """
     select = " ".join(
         f"test_name:one_row_per_key_of,{model}"
-        for model in ("customer_ltv", "customer_segments", "customer_clv")
+        for model in ("int_customer_ltv", "customer_segments", "customer_clv")
     )
     outcome = _dbt_test_on_a_copy(run, tmp_path, select, breakage)
     tests = [node for node in outcome.nodes if node.resource_type == "test"]
     results = {node.name.split("_customer_key")[0]: node for node in tests}
     assert set(results) == {
-        "one_row_per_key_of_customer_ltv",
+        "one_row_per_key_of_int_customer_ltv",
         "one_row_per_key_of_customer_segments",
         "one_row_per_key_of_customer_clv",
     }
-    for model in ("customer_ltv", "customer_segments"):
+    for model in ("int_customer_ltv", "customer_segments"):
         assert results[f"one_row_per_key_of_{model}"].status == "fail"
         assert results[f"one_row_per_key_of_{model}"].failures == 2
     assert results["one_row_per_key_of_customer_clv"].status == "pass"
