@@ -71,6 +71,16 @@
     (round({{ expression }})::bigint::string)
 {%- endmacro %}
 
+{% macro ltv_ranking_value(ltv_basis, predicted_clv, net_revenue) -%}
+    {#- What customers are ranked by for ltv_percentile: predicted CLV when both fits converged (ltv_basis),
+        else net revenue to date. A customer without a CLV row (first order after the analysis date) ranks as
+        worth nothing yet. int_customer_ltv ranks by it; the customer_ltv view shows it. -#}
+    case
+        when {{ ltv_basis }} = 'predicted_clv' then coalesce({{ predicted_clv }}, 0)
+        else {{ net_revenue }}
+    end
+{%- endmacro %}
+
 {% macro ltv_percentile_label(column) -%}
     {#- "LTV percentile 99" for 0.9963: floored, so the top customer never reads as "above 100%". -#}
     ('LTV percentile ' || (floor(100 * {{ column }})::integer)::string)

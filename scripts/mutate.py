@@ -63,6 +63,7 @@ LTV = "models/business/int_customer_ltv.sql"
 LTV_VIEW = "models/business/customer_ltv.sql"
 SEGMENTS = "models/business/customer_segments.sql"
 TARGETS = "models/business/campaign_targets.sql"
+INT_TARGETS = "models/business/int_campaign_targets.sql"
 INSIGHTS = "models/business/business_insights.sql"
 MONTHLY = "models/business/monthly_metrics.sql"
 COHORTS = "models/business/cohort_retention.sql"
@@ -77,7 +78,7 @@ MUTANTS: tuple[Mutant, ...] = (
     mutant(
         "ltv-12m-ignores-churn",
         LTV,
-        "net_average_order_value * (1 - churn_risk_score / 100.0) as ltv_12m_estimate_value",
+        "net_average_order_value * (1 - churn_risk_score / 100.0::double) as ltv_12m_estimate_value",
         "net_average_order_value as ltv_12m_estimate_value",
         "overstated 12-month LTV",
     ),
@@ -98,13 +99,13 @@ MUTANTS: tuple[Mutant, ...] = (
     mutant(
         "insights-stake-ignores-churn",
         INSIGHTS,
-        "sum({{ money('segments.projected_12m_value * segments.churn_risk_score / 100.0') }})",
+        "sum({{ money('segments.projected_12m_value * segments.churn_risk_score / 100.0::double') }})",
         "sum({{ money('segments.projected_12m_value') }})",
         "value at stake overstated",
     ),
     mutant(
         "targets-rank-swapped",
-        TARGETS,
+        INT_TARGETS,
         "when 'High' then 1 when 'Medium' then 2 else 3",
         "when 'High' then 1 when 'Medium' then 3 else 2",
         "Low sorted before Medium",
@@ -141,8 +142,8 @@ MUTANTS: tuple[Mutant, ...] = (
     mutant(
         "ltv-population-gap-mean",
         LTV,
-        "median((customers.last_order_date",
-        "avg((customers.last_order_date",
+        "median({{ dbt.datediff('customers.first_order_date'",
+        "avg({{ dbt.datediff('customers.first_order_date'",
         "one-time buyers judged by the mean gap",
     ),
     mutant(
@@ -168,9 +169,9 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     mutant(
         "ltv-basis-swapped",
-        LTV,
-        "when ltv_basis = 'predicted_clv' then coalesce(predicted_clv, 0)",
-        "when ltv_basis = 'historical_revenue' then coalesce(predicted_clv, 0)",
+        "macros/scores.sql",
+        "when {{ ltv_basis }} = 'predicted_clv' then coalesce({{ predicted_clv }}, 0)",
+        "when {{ ltv_basis }} = 'historical_revenue' then coalesce({{ predicted_clv }}, 0)",
         "customers ranked by the other LTV",
     ),
     mutant(
@@ -197,8 +198,8 @@ MUTANTS: tuple[Mutant, ...] = (
     mutant(
         "ltv-net-aov-not-clipped",
         LTV,
-        "cast(greatest(customers.net_revenue, 0) / customers.order_count as decimal(18, 2))",
-        "cast(customers.net_revenue / customers.order_count as decimal(18, 2))",
+        "{{ money('cast(greatest(customers.net_revenue, 0) as double) / customers.order_count') }}",
+        "{{ money('cast(customers.net_revenue as double) / customers.order_count') }}",
         "a customer who returned more than they bought projected below zero",
     ),
     mutant(
@@ -261,49 +262,49 @@ MUTANTS: tuple[Mutant, ...] = (
     mutant(
         "seg-reason-lost-tenure",
         SEGMENTS,
-        "when 'Lost' then 'no order for ' || recency_days::varchar",
-        "when 'Lost' then 'no order for ' || tenure_days::varchar",
+        "when 'Lost' then 'no order for ' || recency_days::string",
+        "when 'Lost' then 'no order for ' || tenure_days::string",
         "the Lost reason quotes the wrong number",
     ),
     # campaign_targets.
     mutant(
         "targets-min-percentile-gt",
-        TARGETS,
+        INT_TARGETS,
         "segments.ltv_percentile >= campaigns.min_value_percentile",
         "segments.ltv_percentile > campaigns.min_value_percentile",
         "customers at the campaign's minimum percentile left out",
     ),
     mutant(
         "targets-min-orders-gt",
-        TARGETS,
+        INT_TARGETS,
         "segments.frequency >= campaigns.min_orders",
         "segments.frequency > campaigns.min_orders",
         "customers with the minimum order count left out",
     ),
     mutant(
         "targets-max-churn-lt",
-        TARGETS,
+        INT_TARGETS,
         "segments.churn_risk_score <= campaigns.max_churn_risk_score",
         "segments.churn_risk_score < campaigns.max_churn_risk_score",
         "customers at the maximum churn score left out",
     ),
     mutant(
         "targets-high-or",
-        TARGETS,
+        INT_TARGETS,
         "eligible.churn_risk_score >= rules.priority_high_min_churn_risk_score\n                    and",
         "eligible.churn_risk_score >= rules.priority_high_min_churn_risk_score\n                    or",
         "every risky customer High priority",
     ),
     mutant(
         "targets-medium-and",
-        TARGETS,
+        INT_TARGETS,
         "or eligible.churn_risk_score >= rules.priority_medium_min_churn_risk_score",
         "and eligible.churn_risk_score >= rules.priority_medium_min_churn_risk_score",
         "Medium priority needs both conditions",
     ),
     mutant(
         "targets-value-ignores-response",
-        TARGETS,
+        INT_TARGETS,
         "{{ money('expected_response_rate * projected_12m_value') }}",
         "{{ money('projected_12m_value') }}",
         "campaign value ignores the response rate",
@@ -311,8 +312,8 @@ MUTANTS: tuple[Mutant, ...] = (
     mutant(
         "targets-reason-orders",
         TARGETS,
-        "|| frequency::varchar || ' order(s), '",
-        "|| recency_days::varchar || ' order(s), '",
+        "|| order_count::string || ' order(s), '",
+        "|| recency_days::string || ' order(s), '",
         "the target reason quotes the wrong order count",
     ),
     # business_insights.

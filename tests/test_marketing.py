@@ -281,6 +281,11 @@ def test_bad_marketing_rows_are_rejected_with_reasons(marketing_build: BuildRun)
     assert rejected["rejection_description"].str.len().min() > 10
     # The record as delivered: the JSON line itself, or the CSV fields as read.
     assert "not json" in set(rejected["raw_record"])
+    # A CSV touch: its fields as read, untrimmed and unparsed (this file has no ad_id column: empty).
+    assert (
+        "event_time=01/03/2022, customer_id=101, channel=google_ads, campaign_id=gads_brand, "
+        "event_type=click, ad_id="
+    ) in set(rejected["raw_record"])
     assert rejected["raw_record"].str.contains('spend="12,50"|spend=12,50', regex=True).any()
     reconciliation = marketing_build.query("select * from stg_marketing_reconciliation order by source_kind")
     assert reconciliation["is_reconciled"].all()

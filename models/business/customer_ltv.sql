@@ -94,12 +94,9 @@ select
     customers.expected_purchases_90d,
     customers.predicted_clv,
     clv_fit.ltv_basis,
-    -- What ltv_percentile ranked by (int_customer_ltv, the same expression). A customer without a CLV row
-    -- (first order after the analysis date) ranks as worth nothing yet.
-    case
-        when clv_fit.ltv_basis = 'predicted_clv' then coalesce(customers.predicted_clv, 0)
-        else customers.net_revenue
-    end as ltv_ranking_value,
+    -- What ltv_percentile ranked by (int_customer_ltv, the same macro).
+    {{ ltv_ranking_value('clv_fit.ltv_basis', 'customers.predicted_clv', 'customers.net_revenue') }}
+        as ltv_ranking_value,
     customers.ltv_percentile,
     customers.historical_ltv_percentile,
     customers.r_score,

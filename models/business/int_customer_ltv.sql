@@ -187,11 +187,7 @@ projected as (
         *,
         annual_order_rate * net_average_order_value as projected_12m_value_if_retained,
         annual_order_rate * net_average_order_value * (1 - churn_risk_score / 100.0::double) as ltv_12m_estimate_value,
-        -- A customer without a CLV row (first order after the analysis date) ranks as worth nothing yet.
-        case
-            when ltv_basis = 'predicted_clv' then coalesce(predicted_clv, 0)
-            else net_revenue
-        end as ltv_ranking_value
+        {{ ltv_ranking_value('ltv_basis', 'predicted_clv', 'net_revenue') }} as ltv_ranking_value
     from valued
 
 ),
