@@ -104,20 +104,44 @@ def test_one_row_per_key_of_catches_missing_doubled_and_unknown_keys(
 def test_one_row_per_key_of_catches_a_doubled_key_beside_a_missing_one(
     random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path
 ) -> None:
-    """The case the row counts cannot see: customer_clv loses one customer and holds another twice (as many
-    rows as dim_customer). The missing key is the failing row; the doubled one cannot hide it."""
+    """The case the row counts cannot see: int_customer_ltv loses one customer and holds another twice (as
+    many rows as dim_customer). The missing key is the failing row; the doubled one cannot hide it."""
     run, _ = random_build
-    keys = run.query("select customer_key from customer_clv order by customer_key desc limit 2")[
+    keys = run.query("select customer_key from int_customer_ltv order by customer_key desc limit 2")[
         "customer_key"
     ]
     missing, doubled = (int(key) for key in keys)
     breakage = f"""
-        delete from customer_clv where customer_key = {missing};
-        insert into customer_clv select * from customer_clv where customer_key = {doubled};
+        delete from int_customer_ltv where customer_key = {missing};
+        insert into int_customer_ltv select * from int_customer_ltv where customer_key = {doubled};
+    """
+    outcome = _dbt_test_on_a_copy(run, tmp_path, "test_name:one_row_per_key_of,int_customer_ltv", breakage)
+    tests = [node for node in outcome.nodes if node.resource_type == "test"]
+    assert [(node.status, node.failures) for node in tests] == [("fail", 1)], [
+        node.describe() for node in tests
+    ]
+
+
+def test_customer_clv_key_test_sees_through_the_view(
+    random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path
+) -> None:
+    """customer_clv is a view (dim_customer's histories joined to int_clv_customer_scores): when the scores
+    lose one distinct history, its customers vanish from the view and its key test fails on each of them,
+    plus the row-count row."""
+    run, _ = random_build
+    history = run.query(
+        "select frequency, recency_weeks, age_weeks, count(*) as customers from customer_clv "
+        "group by all order by customers desc, frequency, recency_weeks, age_weeks limit 1"
+    ).iloc[0]
+    assert history["customers"] >= 2  # the most common history: a vacuous break would prove nothing
+    breakage = f"""
+        delete from int_clv_customer_scores
+        where frequency = {history["frequency"]} and recency_weeks = {history["recency_weeks"]}
+            and age_weeks = {history["age_weeks"]};
     """
     outcome = _dbt_test_on_a_copy(run, tmp_path, "test_name:one_row_per_key_of,customer_clv", breakage)
     tests = [node for node in outcome.nodes if node.resource_type == "test"]
-    assert [(node.status, node.failures) for node in tests] == [("fail", 1)], [
+    assert [(node.status, node.failures) for node in tests] == [("fail", int(history["customers"]) + 1)], [
         node.describe() for node in tests
     ]
 

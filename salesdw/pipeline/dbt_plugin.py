@@ -15,9 +15,13 @@ When dbt cannot do its job, the plugin raises WarehouseUnavailable, which dbt pr
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
 import os
+import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +74,20 @@ def _sql_string(text: str) -> str:
 _FAILURES: dict[str, WarehouseUnavailable] = {}
 
 
+def _import_clv_early() -> None:
+    """Start importing the CLV Python models' code (scipy, pandas: ~0.7 s of CPU) in a thread. A build's first
+    minutes are DuckDB's (staging, the facts), which releases the GIL, so the import costs nothing there,
+    instead of ~0.7 s on the critical path when clv_model_fit starts. A failure is left for the model's own
+    import to report."""
+
+    def import_quietly() -> None:
+        with contextlib.suppress(Exception):  # the model imports it again and fails in words
+            importlib.import_module("salesdw.clv.tables")
+
+    if "salesdw.clv.tables" not in sys.modules:
+        threading.Thread(target=import_quietly, name="salesdw-clv-import", daemon=True).start()
+
+
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         self.invocation = get_invocation_id()
@@ -110,6 +128,7 @@ class Plugin(BasePlugin):
                 )
             except SessionError as error:
                 raise WarehouseUnavailable(f"error: {error}") from None
+            _import_clv_early()
         elif self.command == "test" and not self.workspace.published_db.exists():
             raise WarehouseUnavailable(
                 f"error: no published warehouse at {self.workspace.published_db} to test: build it first "
