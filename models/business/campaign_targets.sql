@@ -37,7 +37,7 @@ with targets as (
 select
     campaign_type,
     customer_key,
-    customer_id,
+    {{ id_from_key('customer_id', 'customer_key') }} as customer_id,
     segment,
     priority,
     priority_rank,
