@@ -10,21 +10,39 @@
 
 with customers as (
 
+    -- dim_customer's figures beside the CLV outputs, in one row per customer (int_customer_clv passes
+    -- them through from dim_customer; the CLV outputs are null for a history the scores lack).
     select
         customer_key,
         customer_id,
-        first_order_date,
-        last_order_date,
+        first_purchase_date as first_order_date,
+        last_purchase_date as last_order_date,
         cohort_month,
         order_count,
-        lifetime_revenue,
+        total_value as lifetime_revenue,
         average_order_value,
         -- The last order's amount (same-day orders: the highest order id), aggregated in dim_customer.
         last_order_amount,
         returned_amount,
         net_revenue,
-        return_rate
+        return_rate,
+        p_alive,
+        p_no_purchase_30d,
+        p_no_purchase_90d,
+        expected_purchases_90d,
+        predicted_clv
+    from {{ ref('int_customer_clv') }}
+
+),
+
+repeat_customers as (
+
+    select
+        first_order_date,
+        last_order_date,
+        order_count
     from {{ ref('dim_customer') }}
+    where order_count > 1
 
 ),
 
@@ -32,19 +50,6 @@ analysis_date as (
 
     select as_of_date
     from {{ ref('int_analysis_date') }}
-
-),
-
-clv as (
-
-    select
-        customer_key,
-        p_alive,
-        p_no_purchase_30d,
-        p_no_purchase_90d,
-        expected_purchases_90d,
-        predicted_clv
-    from {{ ref('customer_clv') }}
 
 ),
 
@@ -79,8 +84,8 @@ population_rhythm as (
         any_value(rules.fallback_days_between_orders)
     ) as median_days_between_orders
     from rules
-    left join customers
-        on customers.order_count > 1
+    left join repeat_customers as customers
+        on true
 
 ),
 
@@ -102,11 +107,11 @@ measured as (
         -- What an order is worth once returns are netted off (never below zero): the projections use it.
         {{ money('cast(greatest(customers.net_revenue, 0) as double) / customers.order_count') }}
             as net_average_order_value,
-        clv.p_alive,
-        clv.p_no_purchase_30d,
-        clv.p_no_purchase_90d,
-        clv.expected_purchases_90d,
-        clv.predicted_clv,
+        customers.p_alive,
+        customers.p_no_purchase_30d,
+        customers.p_no_purchase_90d,
+        customers.expected_purchases_90d,
+        customers.predicted_clv,
         clv_fit.ltv_basis,
         {{ dbt.datediff('customers.last_order_date', 'analysis_date.as_of_date', 'day') }} as recency_days,
         {{ dbt.datediff('customers.first_order_date', 'analysis_date.as_of_date', 'day') }} as tenure_days,
@@ -126,8 +131,6 @@ measured as (
                 / (customers.order_count - 1)
         end as earlier_average_order_value
     from customers
-    left join clv
-        on customers.customer_key = clv.customer_key
     cross join analysis_date
     cross join population_rhythm
     cross join clv_fit

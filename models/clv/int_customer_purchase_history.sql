@@ -5,7 +5,9 @@
     summed). A view over dim_customer, which aggregates the orders per customer and day in its one pass:
     every order in fact_sales is on or before the analysis date (staging rejects later ones as
     date_after_as_of_date; tested on int_analysis_date), so the customer's whole history is the calibration
-    period. Times are in weeks (days / 7). -#}
+    period. Times are in weeks (days / 7). Beside them, passed through, the customer's figures that
+    int_customer_ltv reads with the CLV outputs (int_customer_clv), so it needs no second scan of
+    dim_customer and no join of 8M customers on their key (DECISIONS.md, "The daily build"). -#}
 
 with customers as (
 
@@ -17,7 +19,13 @@ with customers as (
         order_count,
         purchase_days,
         lifetime_revenue,
-        first_order_day_value
+        first_order_day_value,
+        cohort_month,
+        average_order_value,
+        last_order_amount,
+        returned_amount,
+        net_revenue,
+        return_rate
     from {{ ref('dim_customer') }}
 
 ),
@@ -41,7 +49,13 @@ summarised as (
         customers.purchase_days,
         customers.purchase_days - 1 as frequency,
         customers.lifetime_revenue as total_value,
-        customers.first_order_day_value as first_purchase_value
+        customers.first_order_day_value as first_purchase_value,
+        customers.cohort_month,
+        customers.average_order_value,
+        customers.last_order_amount,
+        customers.returned_amount,
+        customers.net_revenue,
+        customers.return_rate
     from customers
     cross join analysis_date
 
@@ -63,5 +77,11 @@ select
     case
         when frequency > 0
             then cast((total_value - first_purchase_value) / frequency as decimal(18, 4))
-    end as repeat_purchase_value_mean
+    end as repeat_purchase_value_mean,
+    cohort_month,
+    average_order_value,
+    last_order_amount,
+    returned_amount,
+    net_revenue,
+    return_rate
 from summarised
