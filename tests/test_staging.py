@@ -1,10 +1,18 @@
-"""Staging on the bad-row fixture: every raw row is accounted for, with the right reason."""
+"""Staging on the bad-row fixture: every raw row is accounted for, with the right reason. And the parsing
+macros' shortcuts give the result of the rules they shortcut."""
 
 from __future__ import annotations
 
 import csv
+import os
+import re
 from pathlib import Path
 
+import duckdb
+import pytest
+
+from salesdw.paths import PROJECT_ROOT
+from salesdw.pipeline.dbt_invoke import environment, release_duckdb, skip_unused_imports
 from tests.helpers import BuildRun
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bad_rows.csv"
@@ -80,3 +88,128 @@ def test_accepted_formats_are_parsed(bad_rows_build: BuildRun) -> None:
     assert clean.loc["1011"].customer_id == "abc"  # a text customer id
     assert clean.loc["x12"].customer_id == "107"  # a text order id
     assert set(clean.index) == {"1001", "1002", "1003", "1004", "1005", "1006", "1011", "x12", "1022", "1023"}
+
+
+# The parsing macros' shortcuts: a first CASE branch (two for event times) that finds canonical text by a cast
+# and its round trip, "only a shortcut, with the same result" (macros/parse_raw_values.sql,
+# marketing_parsing.sql, ids.sql). Each macro is compiled by dbt for DuckDB and evaluated with and without
+# its shortcut branches (the rest is the rule as it was before the shortcut) on texts chosen to trap a
+# shortcut, on canonical texts and on generated ones: any difference fails. On canonical texts the shortcut
+# must also be the branch taken, or it saves nothing. Texts are separated by '|' (spaces count; '||' is '').
+SHORTCUTS = {
+    # macro call: (shortcut branches, nasty texts, canonical texts, a query of generated texts and whether
+    # each is canonical)
+    "parse_iso_date('v')": (
+        1,
+        "2021-3-5|0999-1-1|10000-01-01|+2021-03-05|2021-03-05 | 2021-03-05|2021-02-30|2021-02-29|"
+        "2021-03-05T10:00|2021-03-05 10:00:00+02|2021-03-05 00:00:00|-2021-03-05|2021-03-05Z|20210305|"
+        "2021/03/05|05/03/2021||epoch|infinity|-infinity|0000-01-01|0001-01-01 (BC)|02021-03-05|"
+        "2021-03-05 (BC)|2021-13-01|9999-12-31x",
+        "2021-03-05|0999-01-01|0001-01-01|9999-12-31|2020-02-29|1900-01-01",
+        "select cast(day::date as varchar), day between '0001-01-01' and '9999-12-31' from generate_series("
+        "date '0002-01-01 (BC)', date '10001-01-01', interval 997 day) as days(day) "
+        "union all select strftime(day, '%Y-%-m-%-d'), month(day) >= 10 and day(day) >= 10 "
+        "from generate_series(date '1999-01-01', date '2001-12-31', interval 1 day) as days(day)",
+    ),
+    "parse_amount('v')": (
+        1,
+        "12.5|12|.50|-.50|-0.00|0.00|1,234.56|$12.50|12.50 \u20ac|\u20ac 12.50|1e3|1.5E-2|12.|0012.50|00.50|"
+        "99999999999999999.99|-99999999999999999.99|inf|-inf|nan|infinity|+12.50| 12.50|12.50 |12.505|"
+        "1_000.00|12,50|1.234,50|--12.50|-$12.50|$-12.50|0x10|12.50e0|",
+        "12.50|0.50|-0.50|-12.50|1000000.00|9999999999999999.99|-9999999999999999.99|0.01|89.43",
+        "select cast(cast(n / 100 as decimal(18, 2)) as varchar), true from range(-30011, 30011, 7) as r(n) "
+        "union all select cast(n / 100 as varchar), false from range(-30011, 30011, 7) as r(n) "
+        "union all select cast(cast(1.23456789e15 * n as decimal(18, 2)) as varchar), true "
+        "from range(-8, 9) as r(n)",
+    ),
+    "parse_event_time('v')": (
+        2,
+        "2021-03-05|2021-03-05 14:02|2021-03-05T14:02|2021-03-05T14:02:11.250|2021-03-05 14:02:11.250000|"
+        "2021-03-05 14:02:11.123456789|2021-03-05 14:02:11.1234567|2021-03-05 14:02Z|"
+        "2021-03-05T14:02:11.250Z|2021-03-05T14:02:00z|2021-03-05 14:02:00+02:00|2021-03-05 14:02:00 +0200|"
+        "2021-03-05 14:02:00 UTC|"
+        "2021-03-05 24:00:00|2021-02-29 00:00:00|2021-03-05 14:02:60|2021-03-05 4:02:00|2021-3-5 14:02:00|"
+        "2021-03-05  14:02:00| 2021-03-05 14:02:00|2021-03-05 14:02:00 |2021-03-05TT14:02:00Z|"
+        "2021-03-05 14:02:00ZZ|10000-01-01 00:00:00|10000-01-01T00:00:00Z|0001-01-01 (BC) 00:00:00|"
+        "0001-01-01 (BC)T00:00:00Z|-2021-03-05 14:02:00|infinity|-infinity|epoch||1614952920|"
+        "05/03/2021 14:02",
+        "2021-03-05 14:02:00|2021-03-05 14:02:11.25|2021-03-05 14:02:11.123456|0001-01-01 00:00:00|"
+        "9999-12-31 23:59:59.999999|2021-03-05T14:02:11Z|2021-03-05T14:02:11.25Z|2021-03-05 14:02:11Z",
+        "select cast(moment as varchar), true from generate_series(timestamp '0001-01-01', "
+        "timestamp '9999-12-31', interval '2003 days 7 hours 11 minutes 13.013579 seconds') as m(moment) "
+        "union all select replace(cast(moment as varchar), ' ', 'T') || 'Z', true from generate_series("
+        "timestamp '2021-01-01', timestamp '2021-01-02', interval '1 minute 7.5 seconds') as moments(moment) "
+        "union all select strftime(moment, '%Y-%m-%d %H:%M:%S.%f'), false from generate_series("
+        "timestamp '2021-01-01', timestamp '2021-01-02', interval '1 minute 7.5 seconds') as moments(moment)",
+    ),
+    "canonical_id('v')": (
+        1,
+        "0012|12.0|12.00| 12|12 |+12|-0|-12|0|00|1e3|12.5|C-1001|9223372036854775807|9223372036854775808|"
+        "-9223372036854775808|123456789012345678|1234567890123456789|| |" + "x" * 129,
+        "12|1001|123456789012345678|-5|9223372036854775807",
+        "select cast(n * 7919 as varchar), true from range(-1000, 1000) as r(n)",
+    ),
+    "id_key('v')": (
+        1,
+        "0012|-5|0|123456789012345678|1234567890123456789|9223372036854775807|C-1001|",
+        "12|0|123456789012345678|999999999999999999",
+        "select cast(n * 7919 as varchar), n >= 0 from range(-1000, 1000) as r(n)",
+    ),
+}
+
+
+def _without_branches(case: str, count: int) -> tuple[list[str], str]:
+    """The first `count` WHEN conditions of a compiled CASE, and the CASE without those branches."""
+    body = case.strip()
+    assert body.startswith("case") and body.endswith("end"), case
+    branches = re.split(r"\n\s*(?=when\s)", body[len("case") : -len("end")].strip())
+    conditions = [re.match(r"when\s+(.*?)\s+then\s", branch, re.DOTALL) for branch in branches[:count]]
+    return [match.group(1) for match in conditions if match], "case " + "\n".join(branches[count:]) + " end"
+
+
+@pytest.fixture(scope="module")
+def compiled_shortcuts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Each macro call of SHORTCUTS compiled by dbt for DuckDB (one `dbt compile --inline`)."""
+    skip_unused_imports()
+    from dbt.cli.main import dbtRunner
+
+    work = tmp_path_factory.mktemp("shortcuts")
+    calls = list(SHORTCUTS)
+    inline = "select " + ", ".join(f"{{{{ {call} }}}} as c{index}" for index, call in enumerate(calls))
+    command = ["--quiet", "--log-level", "none", "compile", "--inline", inline]
+    command += ["--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
+    command += ["--target-path", os.environ.get("SALESDW_TARGET_DIR") or str(work / "target")]
+    with environment({"SALESDW_DATA_DIR": str(work)}):
+        try:
+            result = dbtRunner().invoke(command)
+        finally:
+            release_duckdb()
+    assert result.success, result.exception
+    code = result.result.results[0].node.compiled_code
+    pieces = re.split(r"\s+as c\d+(?:,\s*|\s*$)", code.strip()[len("select") :])
+    return dict(zip(calls, [piece.strip() for piece in pieces[: len(calls)]], strict=True))
+
+
+@pytest.mark.parametrize("call", list(SHORTCUTS))
+def test_parsing_shortcuts_give_the_rules_result(call: str, compiled_shortcuts: dict[str, str]) -> None:
+    shortcuts, nasty, canonical, generated = SHORTCUTS[call]
+    new = compiled_shortcuts[call]
+    conditions, old = _without_branches(new, shortcuts)
+    assert len(conditions) == shortcuts and "regexp_full_match" in old
+    assert not any("regexp" in condition for condition in conditions)
+    taken = " or ".join(f"coalesce({condition}, false)" for condition in conditions)
+    with duckdb.connect() as connection:
+        connection.execute("create table texts (v varchar, is_canonical boolean)")
+        rows = [(text, False) for text in nasty.split("|")] + [(text, True) for text in canonical.split("|")]
+        connection.executemany("insert into texts values (?, ?)", rows)
+        connection.execute(f"insert into texts {generated}")
+        texts = connection.execute(f"""
+            select v, cast(({new}) as varchar), cast(({old}) as varchar), ({taken}), is_canonical,
+                ({new}) is not distinct from ({old})
+            from texts
+        """).fetchall()
+    assert len(texts) > 150
+    assert [(text, new_value, old_value) for text, new_value, old_value, *_, same in texts if not same] == []
+    # The shortcut is what parses canonical text.
+    assert [text for text, _, _, is_taken, is_canonical, _ in texts if is_canonical and not is_taken] == []
+    assert sum(is_canonical for *_, is_canonical, _ in texts) > 100
