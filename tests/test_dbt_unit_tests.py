@@ -72,7 +72,7 @@ def test_one_row_per_key_of_catches_missing_doubled_and_unknown_keys(
     one customer, double another, add a key dim_customer does not have. Two failing rows: the missing key,
     and the row counts (one more than dim_customer's; the test compares counts instead of grouping the keys,
     DECISIONS.md "Data tests of the daily build"); customer_segments, a view over customer_ltv and so over
-    the broken table, fails the same way; customer_clv, left intact, passes."""
+    the broken table, fails the same way."""
     run, _ = random_build
     keys = run.query("select customer_key from customer_ltv order by customer_key limit 2")["customer_key"]
     missing, doubled = (int(key) for key in keys)
@@ -84,21 +84,15 @@ def test_one_row_per_key_of_catches_missing_doubled_and_unknown_keys(
         insert into int_customer_ltv select * from doubled;
     """
     select = " ".join(
-        f"test_name:one_row_per_key_of,{model}"
-        for model in ("int_customer_ltv", "customer_segments", "customer_clv")
+        f"test_name:one_row_per_key_of,{model}" for model in ("int_customer_ltv", "customer_segments")
     )
     outcome = _dbt_test_on_a_copy(run, tmp_path, select, breakage)
     tests = [node for node in outcome.nodes if node.resource_type == "test"]
     results = {node.name.split("_customer_key")[0]: node for node in tests}
-    assert set(results) == {
-        "one_row_per_key_of_int_customer_ltv",
-        "one_row_per_key_of_customer_segments",
-        "one_row_per_key_of_customer_clv",
-    }
+    assert set(results) == {"one_row_per_key_of_int_customer_ltv", "one_row_per_key_of_customer_segments"}
     for model in ("int_customer_ltv", "customer_segments"):
         assert results[f"one_row_per_key_of_{model}"].status == "fail"
         assert results[f"one_row_per_key_of_{model}"].failures == 2
-    assert results["one_row_per_key_of_customer_clv"].status == "pass"
 
 
 def test_one_row_per_key_of_catches_a_doubled_key_beside_a_missing_one(
@@ -122,12 +116,12 @@ def test_one_row_per_key_of_catches_a_doubled_key_beside_a_missing_one(
     ]
 
 
-def test_customer_clv_key_test_sees_through_the_view(
+def test_clv_consistency_test_fails_on_every_customer_the_scores_miss(
     random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path
 ) -> None:
-    """customer_clv is a view (dim_customer's histories joined to int_clv_customer_scores): when the scores
-    lose one distinct history, its customers vanish from the view and its key test fails on each of them,
-    plus the row-count row."""
+    """customer_clv is a view (dim_customer's histories joined to int_clv_customer_scores) with no key test of
+    its own: assert_clv_outputs_consistent checks that every customer was scored. When the scores lose one
+    distinct history, its customers vanish from customer_clv, and the test fails on each of them."""
     run, _ = random_build
     history = run.query(
         "select frequency, recency_weeks, age_weeks, count(*) as customers from customer_clv "
@@ -139,9 +133,9 @@ def test_customer_clv_key_test_sees_through_the_view(
         where frequency = {history["frequency"]} and recency_weeks = {history["recency_weeks"]}
             and age_weeks = {history["age_weeks"]};
     """
-    outcome = _dbt_test_on_a_copy(run, tmp_path, "test_name:one_row_per_key_of,customer_clv", breakage)
+    outcome = _dbt_test_on_a_copy(run, tmp_path, "assert_clv_outputs_consistent", breakage)
     tests = [node for node in outcome.nodes if node.resource_type == "test"]
-    assert [(node.status, node.failures) for node in tests] == [("fail", int(history["customers"]) + 1)], [
+    assert [(node.status, node.failures) for node in tests] == [("fail", int(history["customers"]))], [
         node.describe() for node in tests
     ]
 
