@@ -264,6 +264,52 @@ def test_changed_or_removed_input_file_forces_a_full_refresh(builds: dict[str, o
     assert run.query("select count(*) as n from stg_sales_rejected").n[0] == 0
 
 
+def test_a_relation_of_the_other_kind_is_replaced(daily_files: Path, tmp_path: Path) -> None:
+    """The project's table and view materializations (macros/materializations/duckdb.sql) replace a relation
+    of the other kind, as a warehouse of an older layout holds: customer_clv was a table before wave 7. After
+    the next daily build it is a view again (one row per customer), and a table that was a view is a table."""
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    raw.mkdir()
+    days = sorted(daily_files.glob("sales_*.csv"))
+    for path in days[:FIRST_DAYS]:
+        shutil.copy2(path, raw / path.name)
+    first = build_warehouse(raw, data, **MODELS_ONLY)
+    assert first.exit_code == 0, first.output
+    with duckdb.connect(str(first.workspace.published_db)) as connection:
+        connection.execute(
+            """
+            create table old_customer_clv as select * from customer_clv;
+            drop view customer_clv;
+            alter table old_customer_clv rename to customer_clv;
+            create table old_monthly as select * from monthly_metrics;
+            drop table monthly_metrics;
+            create view monthly_metrics as select * from old_monthly;
+            """
+        )
+    for path in days[FIRST_DAYS:]:
+        shutil.copy2(path, raw / path.name)
+    second = build_warehouse(raw, data, **MODELS_ONLY)
+    assert second.exit_code == 0, second.output
+    assert "note: full refresh" not in second.output
+    kinds = second.query(
+        "select table_name, table_type from information_schema.tables "
+        "where table_name in ('customer_clv', 'monthly_metrics')"
+    )
+    assert dict(zip(kinds["table_name"], kinds["table_type"], strict=True)) == {
+        "customer_clv": "VIEW",
+        "monthly_metrics": "BASE TABLE",
+    }
+    counts = second.query(
+        "select (select count(*) from customer_clv) as clv, "
+        "(select count(*) from dim_customer) as customers, "
+        "(select count(*) from monthly_metrics) as months, "
+        "(select sum(orders) from monthly_metrics) as orders, "
+        "(select count(*) from fact_sales) as facts"
+    ).iloc[0]
+    assert counts["clv"] == counts["customers"] > 0
+    assert counts["months"] == 1 and counts["orders"] == counts["facts"] > 0  # January, every order
+
+
 def _loaded_files_db(path: Path, rows: list[tuple[str, int, datetime, str | None]]) -> Path:
     with duckdb.connect(str(path)) as connection:
         connection.execute(
