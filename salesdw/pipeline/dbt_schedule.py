@@ -1,0 +1,81 @@
+"""The order in which dbt starts ready nodes: the longest remaining path first.
+
+dbt hands every ready node to its thread pool as soon as it is ready, in the order of its queue (the depth
+in the graph, ties by name: dbt.graph.queue.GraphQueue), and the pool runs them first come, first served.
+So a node that becomes ready while cheap nodes wait in the pool waits behind all of them: at 10M orders
+staging waited ~1 s behind the seeds' and the marketing files' data tests, and the CLV fit behind the
+cohort and monthly marts, although everything after them waits for them. In the runner's process dbt's
+queue gives out a node only when one of dbt's threads is free, and then the ready node with the longest
+path of seconds still to run behind it (its own included), using each node's time in the previous build of
+the same target (run_results.json), or one second each before there is one. Only the order changes: what
+runs, and what waits for what, is dbt's. A plain `dbt build` keeps dbt's order; SALESDW_DBT_ORDER=dbt
+makes the runner keep it too (DECISIONS.md, "The daily build").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+_DEFAULT_SECONDS = 1.0
+
+
+def previous_node_seconds(run_results: Path) -> dict[str, float]:
+    """Each node's execution time in the build that wrote run_results.json; empty when there is none."""
+    try:
+        results = json.loads(run_results.read_text())["results"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {
+        str(item["unique_id"]): float(item.get("execution_time") or 0.0)
+        for item in results
+        if isinstance(item, dict) and "unique_id" in item
+    }
+
+
+def critical_path_scores(graph: nx.DiGraph, seconds: Mapping[str, float]) -> dict[str, float]:
+    """dbt's queue takes the lowest score first: minus the seconds of the longest path from each node to
+    the end of the graph (its own seconds included; unknown nodes count one second, or the median of the
+    known ones)."""
+    known = sorted(seconds.values())
+    default = known[len(known) // 2] if known else _DEFAULT_SECONDS
+    remaining: dict[str, float] = {}
+    for node in reversed(list(nx.topological_sort(graph))):
+        behind = max((remaining[child] for child in graph.successors(node)), default=0.0)
+        remaining[node] = seconds.get(node, default) + behind
+    return {node: -value for node, value in remaining.items()}
+
+
+def order_critical_path_first(target_dir: Path, threads: int) -> None:
+    """Makes dbt's queue in this process give out a node only when fewer than `threads` are running, the
+    ready one first whose critical_path_scores (with the seconds of the last build in target_dir) is lowest.
+    Idempotent; SALESDW_DBT_ORDER=dbt restores dbt's own queue."""
+    from dbt.flags import get_flags
+    from dbt.graph.queue import GraphQueue
+
+    originals = getattr(GraphQueue, "_salesdw_originals", (GraphQueue._get_scores, GraphQueue.get))
+    GraphQueue._salesdw_originals = originals  # type: ignore[attr-defined]
+    original_scores, original_get = originals
+    if os.environ.get("SALESDW_DBT_ORDER") == "dbt":
+        GraphQueue._get_scores, GraphQueue.get = original_scores, original_get  # type: ignore[method-assign]
+        return
+    seconds = previous_node_seconds(target_dir / "run_results.json")
+
+    def scores(self: GraphQueue, graph: nx.DiGraph) -> dict[str, float]:
+        return critical_path_scores(graph, seconds)
+
+    def get(self: GraphQueue, block: bool = True, timeout: float | None = None) -> Any:
+        # dbt's --threads, when given, else the profile's. in_progress: the nodes given out and not yet
+        # marked done (mark_done notifies some_task_done under the lock).
+        limit = int(getattr(get_flags(), "THREADS", None) or threads)
+        with self.some_task_done:
+            while len(self.in_progress) >= limit:
+                self.some_task_done.wait()
+        return original_get(self, block, timeout)
+
+    GraphQueue._get_scores, GraphQueue.get = scores, get  # type: ignore[method-assign]

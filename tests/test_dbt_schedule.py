@@ -1,0 +1,60 @@
+"""The order of dbt's ready nodes in the runner (salesdw/pipeline/dbt_schedule.py): longest path first."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from salesdw.pipeline.dbt_schedule import (
+    critical_path_scores,
+    order_critical_path_first,
+    previous_node_seconds,
+)
+
+
+def test_the_long_chain_goes_before_cheap_side_nodes() -> None:
+    """seed -> staging (8 s) -> fact (2 s) is the chain; a seed test (0.1 s) and a side mart (1 s) hang off
+    it. Lower score = given out first: each node's score is minus the seconds of the longest path from it."""
+    graph = nx.DiGraph(
+        [("seed", "seed_test"), ("seed_test", "staging"), ("staging", "fact"), ("seed", "side_mart")]
+    )
+    seconds = {"seed": 0.5, "seed_test": 0.1, "staging": 8.0, "fact": 2.0, "side_mart": 1.0}
+    scores = critical_path_scores(graph, seconds)
+    assert scores == pytest.approx(
+        {"fact": -2.0, "staging": -10.0, "seed_test": -10.1, "seed": -10.6, "side_mart": -1.0}
+    )
+    ready_after_the_seed = sorted(["side_mart", "seed_test"], key=scores.__getitem__)
+    assert ready_after_the_seed == ["seed_test", "side_mart"]
+
+
+def test_unknown_nodes_count_the_median_of_the_known_or_one_second() -> None:
+    graph = nx.DiGraph([("a", "b"), ("b", "c")])
+    assert critical_path_scores(graph, {}) == {"a": -3.0, "b": -2.0, "c": -1.0}
+    assert critical_path_scores(graph, {"a": 1.0, "c": 3.0, "x": 5.0}) == {"a": -7.0, "b": -6.0, "c": -3.0}
+
+
+def test_previous_seconds_come_from_run_results(tmp_path: Path) -> None:
+    assert previous_node_seconds(tmp_path / "missing.json") == {}
+    (tmp_path / "broken.json").write_text("{not json")
+    assert previous_node_seconds(tmp_path / "broken.json") == {}
+    results = {"results": [{"unique_id": "model.p.a", "execution_time": 2.5}, {"unique_id": "test.p.t"}]}
+    (tmp_path / "run_results.json").write_text(json.dumps(results))
+    assert previous_node_seconds(tmp_path / "run_results.json") == {"model.p.a": 2.5, "test.p.t": 0.0}
+
+
+def test_dbt_order_can_be_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dbt.graph.queue import GraphQueue
+
+    order_critical_path_first(tmp_path, threads=2)
+    patched = GraphQueue.get
+    original_scores, original_get = GraphQueue._salesdw_originals  # type: ignore[attr-defined]
+    assert patched is not original_get
+    monkeypatch.setenv("SALESDW_DBT_ORDER", "dbt")
+    order_critical_path_first(tmp_path, threads=2)
+    assert (GraphQueue._get_scores, GraphQueue.get) == (original_scores, original_get)
+    monkeypatch.delenv("SALESDW_DBT_ORDER")
+    order_critical_path_first(tmp_path, threads=2)  # the runner's next build orders again
+    assert GraphQueue.get is not original_get
