@@ -73,9 +73,11 @@ def order_critical_path_first(target_dir: Path, threads: int) -> None:
         # dbt's --threads, when given, else the profile's. in_progress: the nodes given out and not yet
         # marked done (mark_done notifies some_task_done under the lock).
         limit = int(getattr(get_flags(), "THREADS", None) or threads)
-        with self.some_task_done:
-            while len(self.in_progress) >= limit:
-                self.some_task_done.wait()
+        waited = getattr(self, "some_task_done", None)
+        if waited is not None:  # dbt 1.11's queue; another shape keeps dbt's own order
+            with waited:
+                while len(self.in_progress) >= limit:
+                    waited.wait()
         return original_get(self, block, timeout)
 
     GraphQueue._get_scores, GraphQueue.get = scores, get  # type: ignore[method-assign]
