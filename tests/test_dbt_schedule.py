@@ -45,16 +45,13 @@ def test_previous_seconds_come_from_run_results(tmp_path: Path) -> None:
     assert previous_node_seconds(tmp_path / "run_results.json") == {"model.p.a": 2.5, "test.p.t": 0.0}
 
 
-def test_dbt_order_can_be_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_critical_path_order_is_opt_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dbt.graph.queue import GraphQueue
 
+    monkeypatch.setenv("SALESDW_DBT_ORDER", "critical_path")
     order_critical_path_first(tmp_path, threads=2)
-    patched = GraphQueue.get
     original_scores, original_get = GraphQueue._salesdw_originals  # type: ignore[attr-defined]
-    assert patched is not original_get
-    monkeypatch.setenv("SALESDW_DBT_ORDER", "dbt")
-    order_critical_path_first(tmp_path, threads=2)
-    assert (GraphQueue._get_scores, GraphQueue.get) == (original_scores, original_get)
-    monkeypatch.delenv("SALESDW_DBT_ORDER")
-    order_critical_path_first(tmp_path, threads=2)  # the runner's next build orders again
     assert GraphQueue.get is not original_get
+    monkeypatch.delenv("SALESDW_DBT_ORDER")
+    order_critical_path_first(tmp_path, threads=2)  # the default: dbt's own queue
+    assert (GraphQueue._get_scores, GraphQueue.get) == (original_scores, original_get)
