@@ -364,6 +364,25 @@ def test_customer_gross_returns_and_net_match_pandas(shape_build: tuple[Shape, B
         assert got.return_rate == pytest.approx(float(figures.returned / figures.gross), abs=5e-5)
 
 
+def test_views_give_back_each_customers_id(shape_build: tuple[Shape, BuildRun]) -> None:
+    """int_customer_ltv and int_campaign_targets store the id text of non-integer customers only; the
+    customer_ltv and campaign_targets views give every id back from the key. Against the reference: the
+    customers are exactly those who ordered, with their ids as the reference reads them (e-mails, text and
+    integer ids alike), and each target carries its customer's id."""
+    shape, run = shape_build
+    rows = shape.reference(shape.path)
+    customers = {
+        row.customer_id for row in rows if row.reason is None and not row.collapsed and not row.is_return
+    }
+    assert set(run.query("select customer_id from customer_ltv")["customer_id"]) == customers
+    targets = run.query(
+        "select campaign_targets.customer_id, dim_customer.customer_id as dim_id "
+        "from campaign_targets inner join dim_customer using (customer_key)"
+    )
+    assert (targets["customer_id"] == targets["dim_id"]).all()
+    assert set(targets["customer_id"]) <= customers
+
+
 def test_readme_shows_each_spec() -> None:
     """The README's "Your own data" examples are these specs, so the documented ones are the tested ones."""
     readme = (PROJECT_ROOT / "README.md").read_text()

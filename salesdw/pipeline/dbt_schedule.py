@@ -24,6 +24,8 @@ from typing import Any
 import networkx as nx
 
 _DEFAULT_SECONDS = 1.0
+# Whether this process ever replaced dbt's queue methods (then the default has to put dbt's back).
+_installed: list[bool] = []
 
 
 def previous_node_seconds(run_results: Path) -> dict[str, float]:
@@ -56,9 +58,12 @@ def order_critical_path_first(target_dir: Path, threads: int) -> None:
     """Makes dbt's queue in this process give out a node only when fewer than `threads` are running, the
     ready one first whose critical_path_scores (with the seconds of the last build in target_dir) is lowest.
     Idempotent; unless SALESDW_DBT_ORDER is critical_path, it restores dbt's own queue."""
+    if os.environ.get("SALESDW_DBT_ORDER") != "critical_path" and not _installed:
+        return  # dbt's own queue, untouched
     from dbt.flags import get_flags
     from dbt.graph.queue import GraphQueue
 
+    _installed.append(True)
     originals = getattr(GraphQueue, "_salesdw_originals", (GraphQueue._get_scores, GraphQueue.get))
     GraphQueue._salesdw_originals = originals  # type: ignore[attr-defined]
     original_scores, original_get = originals
