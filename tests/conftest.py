@@ -107,9 +107,9 @@ def _shared_dbt_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
 # - one dbt thread (SALESDW_THREADS=1): the fixtures are small, so a second thread buys no overlap, only
 #   contention for the GIL and the cores, which the other xdist worker needs; tests/test_clv_property.py
 #   alone took 117.3 CPU-s (112.7 s wall) with 2 threads, 101.0 CPU-s (100.8 s) with 1;
-# - no dbt debug log file (SALESDW_DBT_FILE_LOG=none): dbt formats every event for a file logger whatever
-#   its level, ~6% of a small build's CPU; the one test that follows a build's progress in the log asks for
-#   it (tests/test_reliability_support.py, start_cli). The Spark build keeps 2 threads (tests/test_spark.py).
+# - no dbt debug log file (SALESDW_DBT_FILE_LOG=none): nobody reads it here; the one test that follows a
+#   build's progress in the log asks for it (tests/test_reliability_support.py, start_cli). The Spark build
+#   keeps 2 threads (tests/test_spark.py).
 SUITE_BUILD_SETTINGS = {"SALESDW_THREADS": "1", "SALESDW_DBT_FILE_LOG": "none"}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from salesdw.cli import with_default_subcommand
 from salesdw.inputs.input_check import InputError, check_raw_input
+from salesdw.pipeline.dbt_invoke import DebugLog
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "Unnamed: 0,Date,Customer ID,Order ID,Sales\n"
@@ -108,3 +110,38 @@ def test_dbt_imports_without_the_unused_iri_grammar() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["None", "False"]
+
+
+def test_dbt_debug_log_is_written_before_each_statement_and_rotated_as_dbt_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runner writes dbt's debug log itself (DebugLog): the lines so far reach logs/dbt.log before each
+    statement dbt runs (so a hung or killed build shows what it was doing), in dbt's format, with
+    DBT_ENV_SECRET_* values masked; the rest when dbt returns; a file past 10 MB is rotated first."""
+    from dbt.adapters.events.types import SQLQuery
+    from dbt.events.types import MainReportVersion
+    from dbt_common.events.base_types import msg_from_base_event
+    from dbt_common.events.types import Note
+
+    monkeypatch.setenv("DBT_ENV_SECRET_TOKEN", "hunter2")
+    path = tmp_path / "dbt.log"
+    path.write_text("x" * (10 * 1024 * 1024 + 1))
+    log = DebugLog(tmp_path)
+    assert (tmp_path / "dbt.log.1").stat().st_size == 10 * 1024 * 1024 + 1
+    assert path.read_text() == ""
+
+    log(msg_from_base_event(MainReportVersion(version="=1.11.0", log_version=3)))
+    log(msg_from_base_event(Note(msg="the token is hunter2")))
+    assert path.read_text() == ""  # kept until a statement runs
+    log(msg_from_base_event(SQLQuery(conn_name="model.x", sql="select 42", node_info={})))
+    lines = path.read_text().splitlines()
+    assert lines[2].startswith("=" * 30) and lines[2].endswith("=" * 30)
+    line_format = r"\d\d:\d\d:\d\d\.\d{6} \[info \] \[MainThread\]: Running with dbt=1\.11\.0"
+    assert re.fullmatch(line_format, lines[3])
+    assert lines[4].endswith("[MainThread]: the token is *****")
+    assert "select 42" in lines[5] and "hunter2" not in path.read_text()
+
+    log(msg_from_base_event(Note(msg="the last line")))
+    assert "the last line" not in path.read_text()
+    log.close()
+    assert path.read_text().splitlines()[-1].endswith("[MainThread]: the last line")
