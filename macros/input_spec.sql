@@ -138,6 +138,35 @@
     {%- endif -%}
 {%- endmacro %}
 
+{% macro cancellation_prefixes() -%}
+    {#- The var cancellation_order_id_prefixes as a constant list of texts (a DuckDB list, a Spark array),
+        checked first: a list of non-empty prefixes without quotes or backslashes. -#}
+    {%- set prefixes = var('cancellation_order_id_prefixes') -%}
+    {%- set is_list = prefixes is iterable and prefixes is not string and prefixes is not mapping -%}
+    {%- set check = namespace(valid=is_list) -%}
+    {%- for prefix in (prefixes if check.valid else []) -%}
+        {%- if prefix is not string or prefix == '' or "'" in prefix or '\\' in prefix -%}
+            {%- set check.valid = false -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not check.valid -%}
+        {{ exceptions.raise_compiler_error(
+            "The var cancellation_order_id_prefixes must be a list of non-empty texts without quotes or "
+            ~ "backslashes, such as [\"C\"], or [] when no order id marks a cancellation; it is "
+            ~ tojson(prefixes) ~ "."
+        ) }}
+    {%- endif -%}
+    {{- adapter.dispatch('string_list', 'marketing_warehouse')(prefixes) -}}
+{%- endmacro %}
+
+{% macro default__string_list(texts) -%}
+    cast([{% for text in texts %}'{{ text }}'{{ ', ' if not loop.last }}{% endfor %}] as varchar[])
+{%- endmacro %}
+
+{% macro spark__string_list(texts) -%}
+    cast(array({% for text in texts %}'{{ text }}'{{ ', ' if not loop.last }}{% endfor %}) as array<string>)
+{%- endmacro %}
+
 {% macro is_cancellation(order_id_column, prefixes_column) -%}
     {{- adapter.dispatch('is_cancellation', 'marketing_warehouse')(order_id_column, prefixes_column) -}}
 {%- endmacro %}
@@ -151,7 +180,7 @@
 {%- endmacro %}
 
 {% macro default__is_cancellation(order_id_column, prefixes_column) -%}
-    {#- A cancellation invoice: the order id is a marker prefix of seeds/cancellation_markers.csv followed
+    {#- A cancellation invoice: the order id is a prefix of the var cancellation_order_id_prefixes followed
         by digits (C536379), so an id such as CA-2016-152156 is not one. -#}
     len(list_filter(
         {{ prefixes_column }},

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from salesdw.paths import PROJECT_ROOT
 
@@ -75,10 +76,14 @@ def canonical_id(text: str) -> str:
     return text
 
 
-def _is_cancellation(order_ids: pd.Series, seeds: Path = SEEDS) -> pd.Series:
-    """seeds/cancellation_markers.csv: an order id of a marker prefix followed by digits is a return."""
-    markers = pd.read_csv(seeds / "cancellation_markers.csv")
-    prefixes = markers.marker[markers.marker_type == "order_id_prefix"]
+def _is_cancellation(order_ids: pd.Series) -> pd.Series:
+    """The var cancellation_order_id_prefixes (dbt_project.yml): an order id of a prefix followed by digits
+    is a return."""
+    prefixes = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())["vars"][
+        "cancellation_order_id_prefixes"
+    ]
+    if not prefixes:
+        return pd.Series(False, index=order_ids.index)
     pattern = "|".join(f"{re.escape(prefix)}[0-9]+" for prefix in prefixes)
     return order_ids.str.strip().str.fullmatch(pattern)
 

@@ -213,3 +213,44 @@ def test_parsing_shortcuts_give_the_rules_result(call: str, compiled_shortcuts: 
     # The shortcut is what parses canonical text.
     assert [text for text, _, _, is_taken, is_canonical, _ in texts if is_canonical and not is_taken] == []
     assert sum(is_canonical for *_, is_canonical, _ in texts) > 100
+
+
+@pytest.mark.parametrize(
+    ("prefixes", "compiles"),
+    [
+        ('["C"]', True),
+        ("[]", True),
+        ('"C"', False),  # a text, not a list: "CN" would silently become C and N
+        ('[""]', False),  # every order id would start with it
+        ('["C\'"]', False),
+        ("[5]", False),
+    ],
+)
+def test_cancellation_prefixes_must_be_a_list_of_plain_texts(
+    prefixes: str, compiles: bool, tmp_path: Path
+) -> None:
+    """The var cancellation_order_id_prefixes becomes a constant list in staging's SQL: anything else than
+    a list of non-empty texts without quotes or backslashes stops the compile with a sentence naming the
+    var and what it is."""
+    skip_unused_imports()
+    from dbt.cli.main import dbtRunner
+
+    command = ["--quiet", "--log-level", "none", "compile"]
+    command += ["--inline", "select {{ cancellation_prefixes() }}"]
+    command += ["--vars", f"{{cancellation_order_id_prefixes: {prefixes}}}"]
+    command += ["--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
+    command += ["--target-path", str(tmp_path / "target")]
+    with environment({"SALESDW_DATA_DIR": str(tmp_path)}):
+        try:
+            result = dbtRunner().invoke(command)
+        finally:
+            release_duckdb()
+    if compiles:
+        assert result.success, result.exception
+        expected = "['C']" if prefixes == '["C"]' else "[]"
+        assert result.result.results[0].node.compiled_code == f"select cast({expected} as varchar[])"
+    else:
+        assert not result.success
+        assert "The var cancellation_order_id_prefixes must be a list of non-empty texts" in str(
+            result.exception
+        )

@@ -65,13 +65,6 @@ with source as (
 
 ),
 
-cancellation_markers as (
-
-    select {{ list_of('marker') }} filter (where marker_type = 'order_id_prefix') as order_id_prefixes
-    from {{ ref('cancellation_markers') }}
-
-),
-
 trimmed as (
 
     select
@@ -140,13 +133,12 @@ classified as (
         amounts.*,
         {% set return_rules = [] -%}
         {%- if has_order_id -%}
-            {%- do return_rules.append(is_cancellation('order_id', 'cancellation_markers.order_id_prefixes')) -%}
+            {%- do return_rules.append(is_cancellation('order_id', cancellation_prefixes())) -%}
         {%- endif -%}
         {%- if has_line_prices -%}{%- do return_rules.append('quantity_value < 0') -%}{%- endif -%}
         {%- if spec.has_returns -%}{%- do return_rules.append('amount_value < 0') -%}{%- endif -%}
         coalesce({{ return_rules | join(' or ') if return_rules else 'false' }}, false) as is_return
     from {{ 'line_amounts' if has_line_prices else 'parsed' }} as amounts
-    cross join cancellation_markers
 
 ),
 

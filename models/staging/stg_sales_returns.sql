@@ -1,6 +1,6 @@
-{#- One row per return: a cancellation invoice (an order id with a marker of seeds/cancellation_markers.csv),
-    the return lines of an invoice (negative quantities), or a negative amount in a file whose input spec
-    says has_returns. A return's lines are summed; the returned amount is positive. Returns are neither
+{#- One row per return: a cancellation invoice (an order id of a prefix of the var
+    cancellation_order_id_prefixes), the return lines of an invoice (negative quantities), or a negative
+    amount in a file whose input spec says has_returns. A return's lines are summed; the returned amount is positive. Returns are neither
     orders nor rejected rows: fact_returns holds them and the business layer nets them off revenue. -#}
 
 with return_rows as (
