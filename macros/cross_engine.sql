@@ -80,13 +80,6 @@ materialized ({{ body() }})
 (select * from ({{ body() }}) as computed_once where rand() >= 0)
 {%- endmacro %}
 
-{% macro list_of(expression) -%}
-    {#- The values of an aggregate group as a list (array). -#}
-    {{- adapter.dispatch('list_of', 'marketing_warehouse')(expression) -}}
-{%- endmacro %}
-{% macro default__list_of(expression) -%}list({{ expression }}){%- endmacro %}
-{% macro spark__list_of(expression) -%}collect_list({{ expression }}){%- endmacro %}
-
 {% macro incremental_or_table() -%}
     {#- The materialization of an incremental model: `incremental` on DuckDB; on Spark a plain `table`
         rebuilt in full every run, because the delete+insert strategy needs Delta (or Iceberg/Hudi) tables,

@@ -167,23 +167,23 @@
     cast(array({% for text in texts %}'{{ text }}'{{ ', ' if not loop.last }}{% endfor %}) as array<string>)
 {%- endmacro %}
 
-{% macro is_cancellation(order_id_column, prefixes_column) -%}
-    {{- adapter.dispatch('is_cancellation', 'marketing_warehouse')(order_id_column, prefixes_column) -}}
+{% macro is_cancellation(order_id_column, prefixes) -%}
+    {{- adapter.dispatch('is_cancellation', 'marketing_warehouse')(order_id_column, prefixes) -}}
 {%- endmacro %}
 
-{% macro spark__is_cancellation(order_id_column, prefixes_column) -%}
+{% macro spark__is_cancellation(order_id_column, prefixes) -%}
     exists(
-        {{ prefixes_column }},
+        {{ prefixes }},
         prefix -> startswith({{ order_id_column }}, prefix)
             and substr({{ order_id_column }}, length(prefix) + 1) rlike '^[0-9]+$'
     )
 {%- endmacro %}
 
-{% macro default__is_cancellation(order_id_column, prefixes_column) -%}
+{% macro default__is_cancellation(order_id_column, prefixes) -%}
     {#- A cancellation invoice: the order id is a prefix of the var cancellation_order_id_prefixes followed
         by digits (C536379), so an id such as CA-2016-152156 is not one. -#}
     len(list_filter(
-        {{ prefixes_column }},
+        {{ prefixes }},
         lambda prefix: case
             when starts_with({{ order_id_column }}, prefix)
                 then regexp_full_match({{ order_id_column }}[length(prefix) + 1:], '[0-9]+')

@@ -1,16 +1,16 @@
 """The order in which dbt starts ready nodes: the longest remaining path first.
 
-dbt hands every ready node to its thread pool as soon as it is ready, in the order of its queue (the depth
-in the graph, ties by name: dbt.graph.queue.GraphQueue), and the pool runs them first come, first served.
-So a node that becomes ready while cheap nodes wait in the pool waits behind all of them: at 10M orders
-staging waited ~1 s behind the seeds' and the marketing files' data tests, and the CLV fit behind the
-cohort and monthly marts, although everything after them waits for them. In the runner's process dbt's
-queue gives out a node only when one of dbt's threads is free, and then the ready node with the longest
-path of seconds still to run behind it (its own included), using each node's time in the previous build of
-the same target (run_results.json), or one second each before there is one. Only the order changes: what
-runs, and what waits for what, is dbt's. Opt-in, SALESDW_DBT_ORDER=critical_path: measured back to back it
-saved ~2 s of a 10M build, in the benchmark it cost ~3 s, so dbt's order stays the default until a longer
-series decides (DECISIONS.md, "The daily build").
+dbt hands every ready node to its thread pool as soon as it is ready, in the order of its queue (the depth in
+the graph, ties by name: dbt.graph.queue.GraphQueue), and the pool runs them first come, first served. So a
+node that becomes ready while cheap nodes wait in the pool waits behind all of them: at 10M orders staging
+waited ~1 s behind the seeds' and the marketing files' data tests (until wave 8 made its one seed a var), and
+the CLV fit behind the cohort and monthly marts, although everything after them waits for them. In the
+runner's process dbt's queue gives out a node only when one of dbt's threads is free, and then the ready node
+with the longest path of seconds still to run behind it (its own included), using each node's time in the
+previous build of the same target (run_results.json), or one second each before there is one. Only the order
+changes: what runs, and what waits for what, is dbt's. Opt-in, SALESDW_DBT_ORDER=critical_path: measured back
+to back it saved ~2 s of a 10M build, in the benchmark it cost ~3 s, so dbt's order stays the default until a
+longer series decides (DECISIONS.md, "The daily build").
 """
 
 from __future__ import annotations
