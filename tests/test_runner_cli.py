@@ -11,7 +11,7 @@ import pytest
 
 from salesdw.cli import with_default_subcommand
 from salesdw.inputs.input_check import InputError, check_raw_input
-from salesdw.pipeline.dbt_invoke import DebugLog
+from salesdw.pipeline.dbt_invoke import DebugLog, invocation_error
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "Unnamed: 0,Date,Customer ID,Order ID,Sales\n"
@@ -145,3 +145,12 @@ def test_dbt_debug_log_is_written_before_each_statement_and_rotated_as_dbt_does(
     assert "the last line" not in path.read_text()
     log.close()
     assert path.read_text().splitlines()[-1].endswith("[MainThread]: the last line")
+
+
+def test_a_dbt_error_keeps_its_sentence_on_the_failed_line() -> None:
+    """The runner prints dbt's error for the whole invocation on one line: the header alone named a model,
+    not what to change."""
+    compiled = "Compilation Error in model m (models/m.sql)\n  The var v must be a list.\n  \n  > in macro x"
+    expected = "Compilation Error in model m (models/m.sql): The var v must be a list."
+    assert invocation_error(compiled) == expected
+    assert invocation_error("Database error: the file is locked") == "Database error: the file is locked"

@@ -12,7 +12,12 @@ import duckdb
 import pytest
 
 from salesdw.paths import PROJECT_ROOT
-from salesdw.pipeline.dbt_invoke import environment, release_duckdb, skip_unused_imports
+from salesdw.pipeline.dbt_invoke import (
+    environment,
+    invocation_error,
+    release_duckdb,
+    skip_unused_imports,
+)
 from tests.helpers import BuildRun
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bad_rows.csv"
@@ -254,3 +259,7 @@ def test_cancellation_prefixes_must_be_a_list_of_plain_texts(
         assert "The var cancellation_order_id_prefixes must be a list of non-empty texts" in str(
             result.exception
         )
+        # What the runner prints after FAILED: dbt's header and the sentence, on one line.
+        line = invocation_error(str(result.exception))
+        assert line.startswith("Compilation Error in ")
+        assert ": The var cancellation_order_id_prefixes must be a list of non-empty texts" in line

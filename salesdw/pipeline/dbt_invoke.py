@@ -201,7 +201,7 @@ def run_dbt(args: list[str], env: Mapping[str, str], quiet: bool = True) -> Buil
         # dbtRunner turns Ctrl-C (and the runner's SIGTERM handler) into a failed result: re-raise it.
         raise KeyboardInterrupt
     nodes = tuple(_node_results(result.result))
-    error = None if result.exception is None else one_line(str(result.exception))
+    error = None if result.exception is None else invocation_error(str(result.exception))
     return BuildOutcome(success=bool(result.success), nodes=nodes, error=error)
 
 
@@ -278,6 +278,14 @@ def one_line(text: str) -> str:
     """The first non-blank line of a (DuckDB, dbt) error message."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[0] if lines else text
+
+
+def invocation_error(text: str) -> str:
+    """dbt's error for a whole invocation in one line: its header ('Compilation Error in model x (path)')
+    and the sentence under it, which says what is wrong (a macro's raise_compiler_error, a var's check)."""
+    header = one_line(text)
+    detail = _error_detail(text, "")
+    return f"{header}: {detail}" if detail and not detail.startswith(header) else detail or header
 
 
 def _is_interrupt(exception: BaseException | None) -> bool:
