@@ -63,12 +63,6 @@
     end
 {%- endmacro %}
 
-{% macro marketing_label(column) -%}
-    {#- Channels and event types are labels: trimmed and lower-cased, so Google_Ads and google_ads are one
-        channel. Null when empty. -#}
-    lower(nullif(trim({{ column }}), ''))
-{%- endmacro %}
-
 {% macro no_value_label() -%}
     {#- The channel of an order without a touch in its window, and the campaign of a touch without one. -#}
     '(none)'

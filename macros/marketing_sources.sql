@@ -231,10 +231,10 @@
     {%- else -%}
         case
             {%- for expression in expressions %}
-            when trim({{ expression }}) <> '' then {{ expression }}
+            when {{ trimmed_text(expression) }} is not null then {{ expression }}
             {%- endfor %}
             {%- if has_default %}
-            when trim({{ default_key }}) <> '' then '{{ default_value }}'
+            when {{ trimmed_text(default_key) }} is not null then '{{ default_value }}'
             {%- endif %}
         end
     {%- endif -%}

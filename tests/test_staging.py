@@ -163,6 +163,10 @@ SHORTCUTS = {
 }
 
 
+#: Compiled beside SHORTCUTS: the trim that copies only the values that need it.
+TRIMMED_TEXT = "trimmed_text('v')"
+
+
 def _without_branches(case: str, count: int) -> tuple[list[str], str]:
     """The first `count` WHEN conditions of a compiled CASE, and the CASE without those branches."""
     body = case.strip()
@@ -174,12 +178,12 @@ def _without_branches(case: str, count: int) -> tuple[list[str], str]:
 
 @pytest.fixture(scope="module")
 def compiled_shortcuts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Each macro call of SHORTCUTS compiled by dbt for DuckDB (one `dbt compile --inline`)."""
+    """Each macro call of SHORTCUTS, and TRIMMED_TEXT, compiled by dbt for DuckDB (one `dbt compile`)."""
     skip_unused_imports()
     from dbt.cli.main import dbtRunner
 
     work = tmp_path_factory.mktemp("shortcuts")
-    calls = list(SHORTCUTS)
+    calls = [*SHORTCUTS, TRIMMED_TEXT]
     inline = "select " + ", ".join(f"{{{{ {call} }}}} as c{index}" for index, call in enumerate(calls))
     command = ["--quiet", "--log-level", "none", "compile", "--inline", inline]
     command += ["--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
@@ -218,6 +222,32 @@ def test_parsing_shortcuts_give_the_rules_result(call: str, compiled_shortcuts: 
     # The shortcut is what parses canonical text.
     assert [text for text, _, _, is_taken, is_canonical, _ in texts if is_canonical and not is_taken] == []
     assert sum(is_canonical for *_, is_canonical, _ in texts) > 100
+
+
+def test_trimmed_text_is_nullif_trim_that_copies_only_values_with_an_edge_space(
+    compiled_shortcuts: dict[str, str],
+) -> None:
+    """trimmed_text(x) (macros/raw_text.sql) gives nullif(trim(x), '') for every text, and trims (copies)
+    only the values that start or end with a space or hold a non-ASCII character: DuckDB's trim() also
+    removes Unicode spaces (a no-break space), not tabs or line breaks."""
+    compiled = compiled_shortcuts[TRIMMED_TEXT]
+    texts = ["", " ", "   ", "a", " a", "a ", "  a b  ", "a  b", "\ta\t", " \n ", "x" * 200, None]
+    texts += ["\u00a0a", "a\u3000", "\u2009", "caf\u00e9", "e\u0301 ", "\u00a0e\u0301\u00a0"]
+    texts += [" " * n + "id" + " " * m for n in range(3) for m in range(3)]
+    with duckdb.connect() as connection:
+        connection.execute("create table texts (v varchar)")
+        connection.executemany("insert into texts values (?)", [(text,) for text in texts])
+        rows = connection.execute(f"""
+            select v, ({compiled}), nullif(trim(v), ''), ({compiled.split(" then ")[0].split("when ", 1)[1]})
+            from texts
+        """).fetchall()
+    assert len(rows) == len(texts)
+    assert [(v, new) for v, new, old, _ in rows if new != old and not (new is None and old is None)] == []
+    assert [v for v, *_, trims in rows if trims] == [
+        text for text in texts if text and (text.startswith(" ") or text.endswith(" ") or not text.isascii())
+    ]
+    assert ("\ta\t", "\ta\t") in [(v, new) for v, new, *_ in rows]
+    assert ("\u00a0a", "a") in [(v, new) for v, new, *_ in rows]
 
 
 @pytest.mark.parametrize(

@@ -81,10 +81,10 @@ trimmed as (
         raw_quantity,
         raw_unit_price,
         row_fingerprint,
-        nullif(trim(raw_date), '') as date_text,
-        nullif(trim(raw_sales), '') as sales_text,
-        nullif(trim(raw_quantity), '') as quantity_text,
-        nullif(trim(raw_unit_price), '') as unit_price_text
+        {{ trimmed_text('raw_date') }} as date_text,
+        {{ trimmed_text('raw_sales') }} as sales_text,
+        {{ trimmed_text('raw_quantity') }} as quantity_text,
+        {{ trimmed_text('raw_unit_price') }} as unit_price_text
     from source
 
 ),
@@ -166,11 +166,11 @@ new_rows as (
         case
             {% if has_order_id -%}
             when order_id is null then
-                case when nullif(trim(raw_order_id), '') is null then 'missing_order_id' else 'invalid_order_id' end
+                case when {{ trimmed_text('raw_order_id') }} is null then 'missing_order_id' else 'invalid_order_id' end
             {% endif -%}
             when customer_id is null then
                 case
-                    when nullif(trim(raw_customer_id), '') is null then 'missing_customer_id'
+                    when {{ trimmed_text('raw_customer_id') }} is null then 'missing_customer_id'
                     else 'invalid_customer_id'
                 end
             when date_text is null then 'missing_date'

@@ -24,6 +24,7 @@ MARKETING_LOADED_FILES_TABLE = "stg_marketing__loaded_files"
 #: changed). Rows cannot be appended to a table of the earlier layout, so such a warehouse is rebuilt.
 RETIRED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("stg_touchpoints__validated", "raw_event_time", "rejected touches keep one raw_record column"),
+    ("stg_touchpoints__validated", "source_format", "the touches' format is kept per file"),
 )
 # DuckDB reports modification times in microseconds; allow for rounding.
 _MTIME_TOLERANCE_SECONDS = 0.001

@@ -35,13 +35,13 @@ trimmed as (
 
     select
         *,
-        nullif(trim(raw_date), '') as date_text,
-        nullif(trim(raw_channel), '') as channel_text,
-        nullif(trim(raw_campaign_id), '') as campaign_id_text,
-        nullif(trim(raw_impressions), '') as impressions_text,
-        nullif(trim(raw_clicks), '') as clicks_text,
-        nullif(trim(raw_conversions), '') as conversions_text,
-        nullif(trim(raw_spend), '') as spend_text
+        {{ trimmed_text('raw_date') }} as date_text,
+        {{ trimmed_text('raw_channel') }} as channel_text,
+        {{ trimmed_text('raw_campaign_id') }} as campaign_id_text,
+        {{ trimmed_text('raw_impressions') }} as impressions_text,
+        {{ trimmed_text('raw_clicks') }} as clicks_text,
+        {{ trimmed_text('raw_conversions') }} as conversions_text,
+        {{ trimmed_text('raw_spend') }} as spend_text
     from raw_rows
 
 ),
@@ -69,7 +69,7 @@ parsed as (
         {{ parse_iso_date('date_text') }} as spend_date,
         lower(channel_text) as channel,
         campaign_id_text as campaign_id,
-        nullif(trim(raw_campaign_name), '') as campaign_name,
+        {{ trimmed_text('raw_campaign_name') }} as campaign_name,
         {{ parse_count('impressions_text') }} as impressions,
         {{ parse_count('clicks_text') }} as clicks,
         {{ parse_count('conversions_text') }} as conversions,

@@ -28,13 +28,16 @@ touch_rejected as (
 
     select
         'touchpoints' as source_kind,
-        source_file,
-        source_format,
+        touches.source_file,
+        -- Staging keeps the format per file only.
+        loaded_files.source_format,
         -- Already the record as delivered (touch_raw_record(), written by staging for rejected records only).
-        raw_record,
-        rejection_reason
-    from {{ ref('stg_touchpoints__validated') }}
-    where row_outcome = 'rejected'
+        touches.raw_record,
+        touches.rejection_reason
+    from {{ ref('stg_touchpoints__validated') }} as touches
+    left join {{ ref('stg_marketing__loaded_files') }} as loaded_files
+        on touches.source_file = loaded_files.source_file
+    where touches.row_outcome = 'rejected'
 
 ),
 
