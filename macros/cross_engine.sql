@@ -80,6 +80,38 @@ materialized ({{ body() }})
 (select * from ({{ body() }}) as computed_once where rand() >= 0)
 {%- endmacro %}
 
+{% macro repeated_keys(keys, source, condition='true') -%}
+    {#- The values of the key columns `keys` that more than one row of `source` (a relation, a CTE or an
+        aliased subquery) where `condition` holds carries; a key of n rows comes back n - 1 times, so read
+        it with `in`. The keys are never null there. -#}
+    {{- adapter.dispatch('repeated_keys', 'marketing_warehouse')(keys, source, condition) -}}
+{%- endmacro %}
+{% macro default__repeated_keys(keys, source, condition) -%}
+    {#- DuckDB: the keys sorted, each compared with the next, instead of `group by ... having count(*) > 1`,
+        whose hash table holds every distinct key: where almost every key is distinct, as in the staging
+        models, the sort costs about half (20.5M touch hashes 7.9 -> 4.3 CPU-s, 10M order ids 4.3 -> 2.4). -#}
+    select {{ keys | join(', ') }}
+    from (
+        select
+            {{ keys | join(', ') }},
+            {%- for key in keys %}
+            lead({{ key }}) over sorted_keys as next_key_{{ loop.index }}{{ "," if not loop.last }}
+            {%- endfor %}
+        from {{ source }}
+        where {{ condition }}
+        window sorted_keys as (order by {{ keys | join(', ') }})
+    ) as neighbours
+    where {% for key in keys %}{{ key }} = next_key_{{ loop.index }}{{ " and " if not loop.last }}{% endfor %}
+{%- endmacro %}
+{% macro spark__repeated_keys(keys, source, condition) -%}
+    {#- Spark runs a window without a partition in one task: a group-by there. -#}
+    select {{ keys | join(', ') }}
+    from {{ source }}
+    where {{ condition }}
+    group by {{ keys | join(', ') }}
+    having count(*) > 1
+{%- endmacro %}
+
 {% macro incremental_or_table() -%}
     {#- The materialization of an incremental model: `incremental` on DuckDB; on Spark a plain `table`
         rebuilt in full every run, because the delete+insert strategy needs Delta (or Iceberg/Hudi) tables,

@@ -46,11 +46,14 @@
         from {{ relation }}
         where row_outcome <> 'rejected'
             and {{ identity_hash(identity) }} in (
-                select {{ identity_hash(identity) }}
-                from {{ relation }}
-                where row_outcome <> 'rejected'
-                group by 1
-                having count(*) > 1
+                {%- set hashes %}
+                (
+                    select {{ identity_hash(identity) }} as touch_hash
+                    from {{ relation }}
+                    where row_outcome <> 'rejected'
+                ) as hashes
+                {%- endset %}
+                {{ repeated_keys(['touch_hash'], hashes) }}
             )
     ) as numbered
     where touches.rowid = numbered.touch_row_id

@@ -292,13 +292,9 @@ versions_compared as (
 
 repeated_order_ids as (
 
-    -- Order ids with more than one row that passed the row checks: usually none. Counting alone is the
-    -- cheap part of a group-by over every order id; the versions are compared on the few repeated rows.
-    select order_id
-    from row_checked
-    where row_rejection_reason is null
-    group by order_id, is_return
-    having count(*) > 1
+    -- Order ids with more than one row that passed the row checks: usually none. Finding them is the
+    -- cheap part (repeated_keys: a sort of the ids); the versions are compared on the few repeated rows.
+    {{ repeated_keys(['order_id', 'is_return'], 'row_checked', 'row_rejection_reason is null') }}
 
 ),
 
