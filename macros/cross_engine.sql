@@ -82,18 +82,20 @@ materialized ({{ body() }})
 
 {% macro repeated_keys(keys, source, condition='true') -%}
     {#- The values of the key columns `keys` that more than one row of `source` (a relation, a CTE or an
-        aliased subquery) where `condition` holds carries; a key of n rows comes back n - 1 times, so read
-        it with `in`. The keys are never null there. -#}
+        aliased subquery) where `condition` holds carries, null equal to null as in a group-by; a key of n
+        rows may come back up to n - 1 times, so read it with `in` or `exists`. -#}
     {{- adapter.dispatch('repeated_keys', 'marketing_warehouse')(keys, source, condition) -}}
 {%- endmacro %}
 {% macro default__repeated_keys(keys, source, condition) -%}
     {#- DuckDB: the keys sorted, each compared with the next, instead of `group by ... having count(*) > 1`,
         whose hash table holds every distinct key: where almost every key is distinct, as in the staging
-        models, the sort costs about half (20.5M touch hashes 7.9 -> 4.3 CPU-s, 10M order ids 4.3 -> 2.4). -#}
+        models and the key tests, the sort costs about half (20.5M touch hashes 7.9 -> 4.3 CPU-s, 10M order
+        ids 4.3 -> 2.4). has_next tells the last row's missing neighbour from a null key. -#}
     select {{ keys | join(', ') }}
     from (
         select
             {{ keys | join(', ') }},
+            lead(true) over sorted_keys as has_next,
             {%- for key in keys %}
             lead({{ key }}) over sorted_keys as next_key_{{ loop.index }}{{ "," if not loop.last }}
             {%- endfor %}
@@ -101,12 +103,44 @@ materialized ({{ body() }})
         where {{ condition }}
         window sorted_keys as (order by {{ keys | join(', ') }})
     ) as neighbours
-    where {% for key in keys %}{{ key }} = next_key_{{ loop.index }}{{ " and " if not loop.last }}{% endfor %}
+    where has_next
+        {%- for key in keys %}
+        and {{ key }} is not distinct from next_key_{{ loop.index }}
+        {%- endfor %}
 {%- endmacro %}
 {% macro spark__repeated_keys(keys, source, condition) -%}
     {#- Spark runs a window without a partition in one task: a group-by there. -#}
     select {{ keys | join(', ') }}
     from {{ source }}
+    where {{ condition }}
+    group by {{ keys | join(', ') }}
+    having count(*) > 1
+{%- endmacro %}
+
+{% macro repeated_key_rows(model, keys, condition='true', rows_condition=none) -%}
+    {#- The key data tests' failing rows: each key held by more than one row of `model` where `condition`
+        holds, once, with its row count (nulls equal, as in a group-by). rows_condition, when given, filters
+        the counted rows instead (a cheaper filter that keeps every row of a repeated key). -#}
+    {{- adapter.dispatch('repeated_key_rows', 'marketing_warehouse')(model, keys, condition, rows_condition) -}}
+{%- endmacro %}
+{% macro default__repeated_key_rows(model, keys, condition, rows_condition) -%}
+    {#- The repeated keys found by a sort (repeated_keys), then their rows counted: almost always none. -#}
+    select {{ keys | join(', ') }}, count(*) as row_count
+    from {{ model }} as tested
+    where {{ rows_condition or condition }}
+        and exists (
+            select 1
+            from ({{ repeated_keys(keys, model, condition) }}) as repeated
+            where
+                {%- for key in keys %}
+                {{ "and " if not loop.first }}repeated.{{ key }} is not distinct from tested.{{ key }}
+                {%- endfor %}
+        )
+    group by {{ keys | join(', ') }}
+{%- endmacro %}
+{% macro spark__repeated_key_rows(model, keys, condition, rows_condition) -%}
+    select {{ keys | join(', ') }}, count(*) as row_count
+    from {{ model }}
     where {{ condition }}
     group by {{ keys | join(', ') }}
     having count(*) > 1

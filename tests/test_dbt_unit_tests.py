@@ -176,6 +176,69 @@ def test_data_tests_that_replaced_unfailable_ones_fail_on_what_they_guard(
     ]
 
 
+def test_key_tests_fail_once_per_repeated_or_null_key(
+    random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path
+) -> None:
+    """primary_key and unique_combination find repeated keys by a sort on DuckDB (repeated_key_rows,
+    macros/cross_engine.sql) and still fail with one row per key held more than once, and primary_key with
+    one row for its null keys: the rows a group-by gives, counted here by pandas on the broken tables. A
+    date held three times, one held twice, two null date keys (their calendar dates doubled too), and
+    cohort cells doubled and tripled, and a cell with a null month held twice (nulls equal, as grouped)."""
+    run, _ = random_build
+    breakage = """
+        create temp table extra_dates as
+            select * from dim_date where date_key = (select min(date_key) from dim_date)
+            union all select * from dim_date where date_key = (select min(date_key) from dim_date)
+            union all select * from dim_date where date_key = (select max(date_key) from dim_date)
+            union all select * replace (cast(null as integer) as date_key) from dim_date
+                where date_key in (select date_key from dim_date order by date_key desc limit 2 offset 5);
+        insert into dim_date select * from extra_dates;
+        create temp table extra_cells as
+            select * from cohort_retention order by cohort_month, months_since_first_order limit 2;
+        insert into cohort_retention select * from extra_cells;
+        insert into cohort_retention select * from extra_cells limit 1;
+        create temp table null_month as
+            select * replace (cast(null as date) as cohort_month) from extra_cells limit 1;
+        insert into cohort_retention select * from null_month union all select * from null_month;
+    """
+    select = "test_name:primary_key,dim_date test_name:unique_combination,cohort_retention"
+    outcome = _dbt_test_on_a_copy(run, tmp_path, select, breakage)
+    failures = {
+        node.name.split("__")[0]: (node.status, node.failures)
+        for node in outcome.nodes
+        if node.resource_type == "test"
+    }
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
+        dates = connection.execute("select date_key, calendar_date from dim_date").df()
+        cells = connection.execute("select cohort_month, months_since_first_order from cohort_retention").df()
+
+    def repeated_or_null(frame: pd.DataFrame, columns: list[str], null_fails: bool) -> int:
+        sizes = frame.groupby(columns, dropna=False).size()
+        keys = sizes.index.to_frame(index=False)
+        failing = sizes.to_numpy() > 1
+        if null_fails:
+            failing |= keys.isna().any(axis=1).to_numpy()
+        return int(failing.sum())
+
+    expected = {
+        "primary_key_dim_date_date_key": repeated_or_null(dates, ["date_key"], True),
+        "primary_key_dim_date_calendar_date": repeated_or_null(dates, ["calendar_date"], True),
+        "unique_combination_cohort_retention_cohort_month": repeated_or_null(
+            cells, ["cohort_month", "months_since_first_order"], False
+        ),
+    }
+    # Date keys: the tripled, the doubled and the null key; calendar dates: those two and the null keys' two
+    # dates (not null there); cells: the doubled, the tripled and the doubled one with a null month.
+    assert expected == {
+        "primary_key_dim_date_date_key": 3,
+        "primary_key_dim_date_calendar_date": 4,
+        "unique_combination_cohort_retention_cohort_month": 3,
+    }
+    assert {name: failures.get(name) for name in expected} == {
+        name: ("fail", count) for name, count in expected.items()
+    }
+
+
 def test_one_row_per_key_or_empty_passes_only_empty_or_complete(
     random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path
 ) -> None:
