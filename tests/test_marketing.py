@@ -279,6 +279,8 @@ def test_bad_marketing_rows_are_rejected_with_reasons(marketing_build: BuildRun)
     actual = {name: sorted(group["rejection_reason"]) for name, group in rejected.groupby("file")}
     assert actual == {name: sorted(reasons) for name, reasons in EXPECTED_REJECTIONS.items()}
     assert rejected["rejection_description"].str.len().min() > 10
+    # The format is the file's (the touch staging keeps it per file: stg_marketing__loaded_files).
+    assert rejected["source_format"].tolist() == [name.rsplit(".", 1)[-1] for name in rejected["file"]]
     # The record as delivered: the JSON line itself, or the CSV fields as read.
     assert "not json" in set(rejected["raw_record"])
     # A CSV touch: its fields as read, untrimmed and unparsed (this file has no ad_id column: empty).
