@@ -80,6 +80,21 @@ materialized ({{ body() }})
 (select * from ({{ body() }}) as computed_once where rand() >= 0)
 {%- endmacro %}
 
+{% macro inlined_cte() -%}
+    {#- A CTE computed inside each reader instead of once: `name as {% call inlined_cte() %} select ...
+        {% endcall %}`. DuckDB materializes a CTE that two readers reference, holding all its rows; for a wide
+        per-customer chain read whole by one reader and for a few columns by another, recomputing the few
+        columns costs less than holding every row. DuckDB: `as not materialized (...)`. Spark inlines such a
+        CTE anyway. -#}
+    {{- adapter.dispatch('inlined_cte', 'marketing_warehouse')(caller) -}}
+{%- endmacro %}
+{% macro default__inlined_cte(body) -%}
+not materialized ({{ body() }})
+{%- endmacro %}
+{% macro spark__inlined_cte(body) -%}
+({{ body() }})
+{%- endmacro %}
+
 {% macro repeated_keys(keys, source, condition='true') -%}
     {#- The values of the key columns `keys` that more than one row of `source` (a relation, a CTE or an
         aliased subquery) where `condition` holds carries, null equal to null as in a group-by; a key of n

@@ -1,7 +1,8 @@
 {#- One row per generated insight. Every number and every sentence is computed from the models above; the
     thresholds that set severity live in seeds/business_rules.csv. -#}
 
-with customers as (
+-- Read twice: scanned again rather than held in memory (inlined_cte).
+with customers as {% call inlined_cte() %}
 
     select
         customer_key,
@@ -11,7 +12,7 @@ with customers as (
         projected_12m_value
     from {{ ref('customer_ltv') }}
 
-),
+{% endcall %},
 
 segments as (
 

@@ -8,7 +8,7 @@
     Customers are ranked by predicted CLV when the fits converged, else by historical revenue (ltv_basis).
     Formulas: see _business.yml and DECISIONS.md. -#}
 
-with customers as (
+with customers as {% call inlined_cte() %}
 
     -- dim_customer's figures beside the CLV outputs, in one row per customer (int_customer_clv passes
     -- them through from dim_customer; the CLV outputs are null for a history the scores lack).
@@ -33,7 +33,7 @@ with customers as (
         predicted_clv
     from {{ ref('int_customer_clv') }}
 
-),
+{% endcall %},
 
 repeat_customers as (
 
@@ -89,7 +89,7 @@ population_rhythm as (
 
 ),
 
-measured as (
+measured as {% call inlined_cte() %}
 
     select
         customers.customer_key,
@@ -135,9 +135,9 @@ measured as (
     cross join population_rhythm
     cross join clv_fit
 
-),
+{% endcall %},
 
-risk_components as (
+risk_components as {% call inlined_cte() %}
 
     select
         *,
@@ -146,9 +146,9 @@ risk_components as (
             as order_value_trend
     from measured
 
-),
+{% endcall %},
 
-risk_scored as (
+risk_scored as {% call inlined_cte() %}
 
     select
         risk_components.*,
@@ -166,9 +166,9 @@ risk_scored as (
     from risk_components
     cross join rules
 
-),
+{% endcall %},
 
-valued as (
+valued as {% call inlined_cte() %}
 
     select
         *,
@@ -182,9 +182,9 @@ valued as (
         order_count * 365.0::double / greatest(tenure_days, projection_min_tenure_days) as annual_order_rate
     from risk_scored
 
-),
+{% endcall %},
 
-projected as (
+projected as {% call inlined_cte() %}
 
     select
         *,
@@ -193,27 +193,42 @@ projected as (
         {{ ltv_ranking_value('ltv_basis', 'predicted_clv', 'net_revenue') }} as ltv_ranking_value
     from valued
 
-),
+{% endcall %},
+
+-- The four values the customers are ranked by, computed once for the four rank CTEs below. The CTEs above
+-- are inlined (inlined_cte, macros/cross_engine.sql): with two readers (this one and `ranked`) DuckDB would
+-- otherwise hold every wide customer row in memory (8.4M rows at 10M orders: 3.4 -> 1.2 GB peak for this
+-- model, DECISIONS.md, "The daily build"); this narrow pass recomputes only what these columns need.
+rank_inputs as {% call materialized_cte() %}
+
+    select
+        recency_days,
+        order_count,
+        net_revenue,
+        ltv_ranking_value
+    from projected
+
+{% endcall %},
 
 -- RFM scores and LTV percentiles: the percent_rank / cume_dist of each customer's value, computed once per
 -- distinct value (a few hundred recencies and order counts; revenue and CLV have far fewer distinct values
 -- than customers) and joined back, instead of four window sorts of every (wide) customer row. Same ORDER BY
 -- and the same arithmetic as the window functions, so the same scores bit for bit (macros/scores.sql).
 recency_ranks as (
-    {{ value_ranks('projected', 'recency_days', ['desc']) }}
+    {{ value_ranks('rank_inputs', 'recency_days', ['desc']) }}
 ),
 
 frequency_ranks as (
-    {{ value_ranks('projected', 'order_count', ['asc']) }}
+    {{ value_ranks('rank_inputs', 'order_count', ['asc']) }}
 ),
 
 monetary_ranks as (
     -- Ascending for m_score, descending for historical_ltv_percentile: one table, one join.
-    {{ value_ranks('projected', 'net_revenue', ['asc', 'desc']) }}
+    {{ value_ranks('rank_inputs', 'net_revenue', ['asc', 'desc']) }}
 ),
 
 ltv_ranks as (
-    {{ value_ranks('projected', 'ltv_ranking_value', ['desc']) }}
+    {{ value_ranks('rank_inputs', 'ltv_ranking_value', ['desc']) }}
 ),
 
 ranked as (
