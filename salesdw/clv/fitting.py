@@ -268,10 +268,12 @@ def numerical_gradient(
 
 def hessian(objective: Objective, theta: FloatArray, step: float = HESSIAN_STEP) -> FloatArray:
     """Hessian of the objective: central differences of its analytic gradient, or second differences of
-    its values when it has none (``analytic_gradient = False``); symmetrised."""
+    its values when it has none (``analytic_gradient = False``); symmetrised. An objective whose gradient
+    is partly numerical sets a coarser ``hessian_step``."""
     k = theta.size
     if not getattr(objective, "analytic_gradient", True):
         return _hessian_from_values(objective.value, theta, 1e-3)
+    step = getattr(objective, "hessian_step", step)
     out = np.empty((k, k))
     for i in range(k):
         e = np.zeros(k)
