@@ -10,6 +10,7 @@ import pytest
 
 from salesdw.pipeline.dbt_schedule import (
     critical_path_scores,
+    critical_path_wanted,
     order_critical_path_first,
     previous_node_seconds,
 )
@@ -45,13 +46,31 @@ def test_previous_seconds_come_from_run_results(tmp_path: Path) -> None:
     assert previous_node_seconds(tmp_path / "run_results.json") == {"model.p.a": 2.5, "test.p.t": 0.0}
 
 
-def test_critical_path_order_is_opt_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_daily_builds_with_previous_times_take_the_critical_path_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default: the critical-path order for a daily build that has the previous build's node times, dbt's
+    own queue for a full build or without times; SALESDW_DBT_ORDER=critical_path|dbt overrides both ways."""
     from dbt.graph.queue import GraphQueue
 
+    monkeypatch.delenv("SALESDW_DBT_ORDER", raising=False)
+    assert not critical_path_wanted(daily=True, seconds={})
+    assert not critical_path_wanted(daily=False, seconds={"model.p.a": 1.0})
+    assert critical_path_wanted(daily=True, seconds={"model.p.a": 1.0})
+    monkeypatch.setenv("SALESDW_DBT_ORDER", "dbt")
+    assert not critical_path_wanted(daily=True, seconds={"model.p.a": 1.0})
     monkeypatch.setenv("SALESDW_DBT_ORDER", "critical_path")
+    assert critical_path_wanted(daily=False, seconds={})
+
     order_critical_path_first(tmp_path, threads=2)
     original_scores, original_get = GraphQueue._salesdw_originals  # type: ignore[attr-defined]
     assert GraphQueue.get is not original_get
     monkeypatch.delenv("SALESDW_DBT_ORDER")
-    order_critical_path_first(tmp_path, threads=2)  # the default: dbt's own queue
+    order_critical_path_first(tmp_path, threads=2, daily=True)  # no previous times: dbt's own queue
+    assert (GraphQueue._get_scores, GraphQueue.get) == (original_scores, original_get)
+    results = {"results": [{"unique_id": "model.p.a", "execution_time": 2.5}]}
+    (tmp_path / "run_results.json").write_text(json.dumps(results))
+    order_critical_path_first(tmp_path, threads=2, daily=True)
+    assert GraphQueue.get is not original_get
+    order_critical_path_first(tmp_path, threads=2, daily=False)  # a full build: dbt's own queue
     assert (GraphQueue._get_scores, GraphQueue.get) == (original_scores, original_get)

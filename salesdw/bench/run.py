@@ -134,10 +134,13 @@ def run_pipeline(
     if engine != "duckdb":
         command += ["--engine", engine]
     results = target_dir / run_results_file(engine)
-    results.unlink(missing_ok=True)  # a failed run must not report the last run's times
+    # Kept, not removed: a daily build orders its nodes by the previous build's times, as a user's does
+    # (dbt_schedule). A run that did not write the file must not report the last run's times.
+    before = results.stat().st_mtime_ns if results.exists() else None
     measured: Measured = run_measured(command, env={**env, "SALESDW_TARGET_DIR": str(target_dir)})
     ok = measured.returncode == 0
-    layers = layer_seconds(target_dir, engine) if results.exists() else {}
+    written = results.exists() and results.stat().st_mtime_ns != before
+    layers = layer_seconds(target_dir, engine) if written else {}
     layers["start-up"] = max(0.0, measured.seconds - layers.get("dbt wall", 0.0))
     message = "" if ok else (measured.stdout + measured.stderr).strip().splitlines()[-1:][0]
     return PipelineRun(measured.seconds, measured.peak_rss_bytes, layers, ok, message, measured.cpu_seconds)

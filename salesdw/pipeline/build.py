@@ -348,6 +348,7 @@ def _locked_build(
                 tests_check_the_latest_load=not full_refresh and may_scope_data_tests(workspace, fingerprint),
             ),
             quiet=not request.verbose,
+            daily=not full_refresh,
         )
     echo(format_layers(summarise_layers(outcome.nodes), dbt_wall_seconds(outcome.nodes)))
     if not session.published and gate_failed(outcome):

@@ -170,8 +170,9 @@ def skip_unused_imports() -> None:
         sys.modules.setdefault(name, None)
 
 
-def run_dbt(args: list[str], env: Mapping[str, str], quiet: bool = True) -> BuildOutcome:
-    """Invokes dbt with the project root as the project and profiles directory."""
+def run_dbt(args: list[str], env: Mapping[str, str], quiet: bool = True, daily: bool = False) -> BuildOutcome:
+    """Invokes dbt with the project root as the project and profiles directory. `daily`: an incremental
+    build, whose nodes take the critical-path order (dbt_schedule)."""
     skip_unused_imports()
     from dbt.cli.main import dbtRunner
 
@@ -180,7 +181,7 @@ def run_dbt(args: list[str], env: Mapping[str, str], quiet: bool = True) -> Buil
     if "--target-path" in args:
         # The threads profiles.yml gives dbt (SALESDW_THREADS, default 2).
         threads = int(os.environ.get("SALESDW_THREADS") or env.get("SALESDW_THREADS") or 2)
-        order_critical_path_first(Path(args[args.index("--target-path") + 1]), threads)
+        order_critical_path_first(Path(args[args.index("--target-path") + 1]), threads, daily)
 
     # Quiet: nothing of dbt's on the console, not even its failure lines (which name tests: the runner says
     # what failed in words, from the node results). Its debug log goes to the file from memory (DebugLog).

@@ -7,10 +7,12 @@ waited ~1 s behind the seeds' and the marketing files' data tests (until wave 8 
 the CLV fit behind the cohort and monthly marts, although everything after them waits for them. In the
 runner's process dbt's queue gives out a node only when one of dbt's threads is free, and then the ready node
 with the longest path of seconds still to run behind it (its own included), using each node's time in the
-previous build of the same target (run_results.json), or one second each before there is one. Only the order
-changes: what runs, and what waits for what, is dbt's. Opt-in, SALESDW_DBT_ORDER=critical_path: measured back
-to back it saved ~2 s of a 10M build, in the benchmark it cost ~3 s, so dbt's order stays the default until a
-longer series decides (DECISIONS.md, "The daily build").
+previous build of the same target (run_results.json). Only the order changes: what runs, and what waits for
+what, is dbt's. The runner's default for a daily (incremental) build that has the previous build's times:
+there those times describe this build, and six alternating pairs of 10M daily builds took 31.1 s against
+32.9 s with dbt's order (wave 10). Full builds keep dbt's order (measured both ways, the difference was
+within the machine's noise). SALESDW_DBT_ORDER=critical_path turns it on for every build, =dbt off
+(DECISIONS.md, "The daily build").
 """
 
 from __future__ import annotations
@@ -54,11 +56,22 @@ def critical_path_scores(graph: nx.DiGraph, seconds: Mapping[str, float]) -> dic
     return {node: -value for node, value in remaining.items()}
 
 
-def order_critical_path_first(target_dir: Path, threads: int) -> None:
+def critical_path_wanted(daily: bool, seconds: Mapping[str, float]) -> bool:
+    """SALESDW_DBT_ORDER decides when set (critical_path or dbt); else a daily build with the previous
+    build's node times gets the critical-path order."""
+    choice = os.environ.get("SALESDW_DBT_ORDER") or ""
+    if choice in ("critical_path", "dbt"):
+        return choice == "critical_path"
+    return daily and bool(seconds)
+
+
+def order_critical_path_first(target_dir: Path, threads: int, daily: bool = False) -> None:
     """Makes dbt's queue in this process give out a node only when fewer than `threads` are running, the
-    ready one first whose critical_path_scores (with the seconds of the last build in target_dir) is lowest.
-    Idempotent; unless SALESDW_DBT_ORDER is critical_path, it restores dbt's own queue."""
-    if os.environ.get("SALESDW_DBT_ORDER") != "critical_path" and not _installed:
+    ready one first whose critical_path_scores (with the seconds of the last build in target_dir) is lowest,
+    when critical_path_wanted; else it leaves (or puts back) dbt's own queue. Idempotent."""
+    seconds = previous_node_seconds(target_dir / "run_results.json")
+    wanted = critical_path_wanted(daily, seconds)
+    if not wanted and not _installed:
         return  # dbt's own queue, untouched
     from dbt.flags import get_flags
     from dbt.graph.queue import GraphQueue
@@ -67,10 +80,9 @@ def order_critical_path_first(target_dir: Path, threads: int) -> None:
     originals = getattr(GraphQueue, "_salesdw_originals", (GraphQueue._get_scores, GraphQueue.get))
     GraphQueue._salesdw_originals = originals  # type: ignore[attr-defined]
     original_scores, original_get = originals
-    if os.environ.get("SALESDW_DBT_ORDER") != "critical_path":
+    if not wanted:
         GraphQueue._get_scores, GraphQueue.get = original_scores, original_get  # type: ignore[method-assign]
         return
-    seconds = previous_node_seconds(target_dir / "run_results.json")
 
     def scores(self: GraphQueue, graph: nx.DiGraph) -> dict[str, float]:
         return critical_path_scores(graph, seconds)
