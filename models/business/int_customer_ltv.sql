@@ -199,6 +199,8 @@ projected as {% call inlined_cte() %}
 -- are inlined (inlined_cte, macros/cross_engine.sql): with two readers (this one and `ranked`) DuckDB would
 -- otherwise hold every wide customer row in memory (8.4M rows at 10M orders: 3.4 -> 1.2 GB peak for this
 -- model, DECISIONS.md, "The daily build"); this narrow pass recomputes only what these columns need.
+-- `ranked` joins each row back to its rank by value, so both passes must give the same values: they are
+-- integers and decimals from the same expressions (a rank over a double from a parallel aggregate would not be).
 rank_inputs as {% call materialized_cte() %}
 
     select
