@@ -124,12 +124,7 @@
     {%- set fields = marketing_fields(kind) -%}
     {%- set parts = [] -%}
     {%- set loaded_files = loaded_files or [] -%}
-    {%- set new_file_filter -%}
-        filename not in ({{ sql_string_list(loaded_files) }})
-        {%- if loaded_relation is not none %}
-        and filename not in (select source_file from {{ loaded_relation }})
-        {%- endif %}
-    {%- endset -%}
+    {%- set new_file_filter = not_loaded_yet('filename', loaded_files, loaded_relation) -%}
 
     {%- if marketing_files(csv_relation) -%}
         {%- set present = marketing_csv_columns(csv_relation) -%}
@@ -299,6 +294,18 @@
         {%- for row in loaded.rows -%}{%- do files.append(row[0]) -%}{%- endfor -%}
     {%- endif -%}
     {{ return(files) }}
+{%- endmacro %}
+
+{% macro not_loaded_yet(file_column, loaded_files, loaded_relation=none) -%}
+    {#- A filter that keeps the files an incremental model has not loaded yet: the constant list of the
+        files loaded_source_files() found, which lets DuckDB skip them before reading, and the subquery on the
+        loaded relation, which decides. Over its distinct file names: the relation has a row per record (10M
+        at 10M orders, ~20M touches), and `not in` over every row built a hash table of all of them to probe a
+        day's rows (1.0-1.8 -> 0.4 s for the sales staging of a 100,000-order file). -#}
+    {{ file_column }} not in ({{ sql_string_list(loaded_files) }})
+    {%- if loaded_relation is not none %}
+        and {{ file_column }} not in (select distinct source_file from {{ loaded_relation }})
+    {%- endif %}
 {%- endmacro %}
 
 {% macro has_loaded_marketing(loaded_files_relation) -%}

@@ -36,11 +36,11 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"hypothesis: profile {profile!r}, {seed}"
 
 
-# The suite runs on two workers (pyproject: `-n 2 --dist loadgroup --no-loadscope-reorder`): each test file is
-# one unit of work on one worker (its module-scoped builds are made once), and xdist hands the units out in
-# collection order. So the long files must start first, or one of them ends the run alone on one core: the
-# files by their measured cost, heaviest first (the rest follow in name order). Measured with
-# `--durations=0` (tests/README.md, "Suite time"); re-rank when a file's cost changes a lot.
+# The suite runs on two workers (pyproject: `-n 2 --dist loadscope --no-loadscope-reorder`): each test file
+# is one unit of work on one worker (its module-scoped builds are made once; the scheduler below), and xdist
+# hands the units out in collection order. So the long files must start first, or one of them ends the run
+# alone on one core: the files by their measured cost, heaviest first (the rest follow in name order).
+# Measured with `--durations=0` (tests/README.md, "Suite time"); re-rank when a file's cost changes a lot.
 HEAVIEST_FIRST = (
     "test_spark.py",
     "test_clv_property.py",
@@ -64,9 +64,27 @@ HEAVIEST_FIRST = (
 SAME_WORKER_AS = {"test_readme.py": "test_figures.py"}  # sample_build, the bundled sample
 
 
-def pytest_itemcollected(item: pytest.Item) -> None:
-    # Before pytest-xdist's collection hook, which turns the group into the unit of work.
-    item.add_marker(pytest.mark.xdist_group(SAME_WORKER_AS.get(item.path.name, item.path.name)))
+def work_unit(nodeid: str) -> str:
+    """The unit of work a test belongs to: its file's name, or the file it shares a session build with."""
+    name = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+    return SAME_WORKER_AS.get(name, name)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """With `--dist loadscope`: each work_unit on one worker, in collection order. Read from the node id
+    itself: xdist's `loadgroup` reads a group suffix that it writes into the node id, which pytest 9.2 ignores
+    (node ids became structured), so every test went out alone, and a module's build (the Spark one) was made
+    on both workers: a fresh clone's suite took 716 s instead of ~470."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return FileScheduling(config, log)
 
 
 # Module-scoped fixtures parametrized per input: the tests of one parameter must run together, or the build is

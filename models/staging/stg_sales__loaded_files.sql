@@ -25,8 +25,7 @@ with new_file_rows as (
     {%- if is_incremental() %}
     -- The constant list lets DuckDB skip the loaded files instead of reading them all to count the new
     -- ones (the subquery decides; the list is only an optimisation, as in stg_sales__validated).
-    where filename not in ({{ sql_string_list(loaded_files) }})
-        and filename not in (select source_file from {{ this }})
+    where {{ not_loaded_yet('filename', loaded_files, this) }}
     {%- endif %}
     group by filename
 

@@ -30,13 +30,7 @@
 {%- set stored_extras = (['raw_quantity', 'raw_unit_price'] if has_line_prices else [])
     + (['row_fingerprint'] if is_lines else []) -%}
 
-{%- set loaded_files = [] -%}
-{#- The constant list is only an optimisation (the subquery filter below decides); a unit test mocks `this`
-    as a CTE that cannot be queried on its own. -#}
-{%- if is_incremental() and execute and model.resource_type != 'unit_test' -%}
-    {%- set loaded = run_query("select distinct source_file from " ~ this ~ " order by 1") -%}
-    {%- for row in loaded.rows -%}{%- do loaded_files.append(row[0]) -%}{%- endfor -%}
-{%- endif %}
+{%- set loaded_files = loaded_source_files(this) %}
 
 with source as (
 
@@ -56,11 +50,7 @@ with source as (
         {{ row_fingerprint(spec) if is_lines else 'cast(null as string)' }} as row_fingerprint
     from {{ raw_sales(spec) }} as raw_rows
     {%- if is_incremental() %}
-    -- Constant list: DuckDB prunes these files before reading them.
-    where filename not in (
-        '' {%- for path in loaded_files %}, '{{ path | replace("'", "''") }}'{% endfor %}
-    )
-        and filename not in (select source_file from {{ this }})
+    where {{ not_loaded_yet('filename', loaded_files, this) }}
     {%- endif %}
 
 ),

@@ -64,10 +64,7 @@ new_files as (
 
     select *
     from files
-    where source_file not in ({{ sql_string_list(loaded_files) }})
-    {%- if is_incremental() %}
-        and source_file not in (select source_file from {{ this }})
-    {%- endif %}
+    where {{ not_loaded_yet('source_file', loaded_files, this if is_incremental() else none) }}
 
 ),
 
