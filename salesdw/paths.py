@@ -16,6 +16,8 @@ DEFAULT_REPORT_PATH = PROJECT_ROOT / "reports" / "analysis.html"
 # A Spark build's node times (both dbt invocations and the runner's CLV fit) in dbt's run_results shape, in
 # dbt's target directory: dbt's own run_results.json holds the last invocation only.
 SPARK_RUN_RESULTS = "spark_run_results.json"
+# Beside run_results.json after a runner build on DuckDB: each node's kind, language and file (dbt_invoke).
+RUN_NODES_FILE = "run_nodes.json"
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from salesdw.paths import PROJECT_ROOT
+from salesdw.bench.run import layer_seconds
+from salesdw.paths import PROJECT_ROOT, RUN_NODES_FILE
 from tests.helpers import BuildRun, build_warehouse
 
 
@@ -140,3 +143,30 @@ def test_rebuild_gives_identical_tables(random_build: tuple[BuildRun, pd.DataFra
     assert again.exit_code == 0, again.output
     sql = "select * from dim_customer order by customer_id"
     pd.testing.assert_frame_equal(run.query(sql), again.query(sql))
+
+
+def test_the_runner_writes_run_results_and_layers_not_dbt_manifest(
+    random_build: tuple[BuildRun, pd.DataFrame], tmp_path: Path
+) -> None:
+    """The runner's DuckDB build runs dbt with --no-write-json and writes run_results.json (the next daily
+    build's node order) and run_nodes.json (the benchmark's layers) itself; dbt's manifest.json is not
+    written by it."""
+    run, _ = random_build
+    raw = Path(run.workspace.data_dir).parent / "orders.csv"
+    target = run.workspace.target_dir
+    manifest = target / "manifest.json"
+    manifest_before = manifest.stat().st_mtime_ns if manifest.exists() else None
+    started = time.time_ns()
+    again = build_warehouse(raw, tmp_path / "again")
+    assert again.exit_code == 0, again.output
+    results = json.loads((target / "run_results.json").read_text())
+    assert (target / "run_results.json").stat().st_mtime_ns >= started
+    nodes = json.loads((target / RUN_NODES_FILE).read_text())
+    assert set(nodes) == {result["unique_id"] for result in results["results"]}
+    assert (manifest.stat().st_mtime_ns if manifest.exists() else None) == manifest_before
+    layers = layer_seconds(target)
+    # Every column the benchmark reports for a build without marketing files has its nodes.
+    assert {"seeds", "staging", "warehouse", "business", "clv", "tests", "hooks"} <= {
+        layer for layer, seconds in layers.items() if seconds > 0
+    }, layers
+    assert nodes["model.marketing_warehouse.clv_model_fit"]["language"] == "python"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from salesdw.bench.data import BenchInput, bench_input, bench_marketing, remove_increment, write_increment
 from salesdw.bench.process import Measured, run_measured
-from salesdw.paths import PROJECT_ROOT, SPARK_RUN_RESULTS
+from salesdw.paths import PROJECT_ROOT, RUN_NODES_FILE, SPARK_RUN_RESULTS
 
 DEFAULT_SIZES: tuple[int, ...] = (40_000, 1_000_000, 10_000_000)
 MODEL_LAYER_ORDER: tuple[str, ...] = (
@@ -102,12 +102,21 @@ def run_results_file(engine: str) -> str:
     return SPARK_RUN_RESULTS if engine == "spark" else "run_results.json"
 
 
+def build_nodes(target_dir: Path, engine: str) -> dict[str, dict]:
+    """The nodes of the last build by unique id: the runner's run_nodes.json on DuckDB (that build writes no
+    manifest.json), dbt's manifest.json on Spark."""
+    run_nodes = target_dir / RUN_NODES_FILE
+    if engine == "duckdb":
+        return json.loads(run_nodes.read_text())
+    manifest = json.loads((target_dir / "manifest.json").read_text())
+    return {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+
+
 def layer_seconds(target_dir: Path, engine: str = "duckdb") -> dict[str, float]:
     """Seconds per layer from dbt's run_results.json: the sum of its nodes' execution times (dbt runs two
     threads, so the layers add up to more than the wall time of the dbt part), plus dbt's own wall time."""
     results = json.loads((target_dir / run_results_file(engine)).read_text())
-    manifest = json.loads((target_dir / "manifest.json").read_text())
-    nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    nodes = build_nodes(target_dir, engine)
     seconds: dict[str, float] = defaultdict(float)
     for result in results["results"]:
         node = nodes.get(result["unique_id"], {"resource_type": result["unique_id"].split(".")[0]})

@@ -27,7 +27,7 @@ from salesdw.inputs.input_check import (
 from salesdw.inputs.marketing_check import MarketingReport, check_marketing_dir, stage_marketing_as_utf8
 from salesdw.inputs.spec import load_spec
 from salesdw.paths import DEFAULT_RAW_PATH, Workspace
-from salesdw.pipeline.dbt_invoke import BuildOutcome, run_dbt
+from salesdw.pipeline.dbt_invoke import NO_DBT_ARTIFACTS, BuildOutcome, run_dbt
 from salesdw.pipeline.dbt_session import disk_full_hint, runner_session, working_counts
 from salesdw.pipeline.incremental import full_refresh_reason
 from salesdw.pipeline.locking import BuildLocked, build_lock
@@ -338,7 +338,7 @@ def _locked_build(
         workspace, record, DuckDBFilePublisher(workspace), report.total_bytes, full_refresh=full_refresh
     ) as session:
         outcome: BuildOutcome = run_dbt(
-            dbt_build_args(workspace, replace(request, full_refresh=full_refresh)),
+            [*dbt_build_args(workspace, replace(request, full_refresh=full_refresh)), NO_DBT_ARTIFACTS],
             dbt_environment(
                 workspace,
                 report,
