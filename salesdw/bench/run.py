@@ -105,9 +105,8 @@ def run_results_file(engine: str) -> str:
 def build_nodes(target_dir: Path, engine: str) -> dict[str, dict]:
     """The nodes of the last build by unique id: the runner's run_nodes.json on DuckDB (that build writes no
     manifest.json), dbt's manifest.json on Spark."""
-    run_nodes = target_dir / RUN_NODES_FILE
     if engine == "duckdb":
-        return json.loads(run_nodes.read_text())
+        return json.loads((target_dir / RUN_NODES_FILE).read_text())
     manifest = json.loads((target_dir / "manifest.json").read_text())
     return {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
 

@@ -19,6 +19,12 @@ from salesdw.paths import PROJECT_ROOT, RUN_NODES_FILE
 LAYERS: tuple[str, ...] = ("seeds", "staging", "warehouse", "clv", "business")
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
 
+#: dbt's flag that leaves out its JSON artifacts: manifest.json (written twice per build, after the parse and
+#: again at the end) and run_results.json, ~1 s of GIL-held Python per build whatever its size (DECISIONS.md,
+#: "The daily build"). The runner's DuckDB build passes it and writes what it and the benchmark read
+#: (write_run_artifacts); plain dbt and the Spark build keep dbt's.
+NO_DBT_ARTIFACTS = "--no-write-json"
+
 
 @dataclass(frozen=True)
 class NodeResult:
@@ -207,13 +213,6 @@ def run_dbt(args: list[str], env: Mapping[str, str], quiet: bool = True, daily: 
     nodes = tuple(_node_results(result.result))
     error = None if result.exception is None else invocation_error(str(result.exception))
     return BuildOutcome(success=bool(result.success), nodes=nodes, error=error)
-
-
-#: dbt's flag that leaves out its JSON artifacts: manifest.json (written twice per build, after the parse and
-#: again at the end), run_results.json, graph.gpickle and semantic_manifest.json, ~0.9 s of GIL-held Python
-#: per build whatever its size (DECISIONS.md, "The daily build"). The runner's DuckDB build passes it and
-#: writes what it and the benchmark read (write_run_artifacts); plain dbt and the Spark build keep dbt's.
-NO_DBT_ARTIFACTS = "--no-write-json"
 
 
 def write_run_artifacts(target_dir: Path, result: Any) -> None:
