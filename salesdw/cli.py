@@ -76,6 +76,17 @@ def exit_now(status: int) -> None:
     os._exit(status)
 
 
+#: The exit status of a process whose reader went away (128 + SIGPIPE), as shells report it.
+EXIT_READER_GONE = 141
+
+
 def console_main() -> None:
     """The entry point of `run_pipeline.py` and the `salesdw` command."""
-    exit_now(main())
+    try:
+        status = main()
+    except BrokenPipeError:
+        # The reader of the output went away (`... | head`): stop quietly, as other command-line tools do,
+        # instead of a traceback; what is left to print goes nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = EXIT_READER_GONE
+    exit_now(status)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from salesdw.cli import with_default_subcommand
+from salesdw.cli import EXIT_READER_GONE, with_default_subcommand
 from salesdw.inputs.input_check import InputError, check_raw_input
+from salesdw.paths import PROJECT_ROOT
 from salesdw.pipeline.dbt_invoke import DebugLog, invocation_error
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,3 +155,26 @@ def test_a_dbt_error_keeps_its_sentence_on_the_failed_line() -> None:
     expected = "Compilation Error in model m (models/m.sql): The var v must be a list."
     assert invocation_error(compiled) == expected
     assert invocation_error("Database error: the file is locked") == "Database error: the file is locked"
+
+
+def test_a_reader_that_goes_away_ends_the_runner_quietly() -> None:
+    """`python run_pipeline.py ... | head`: when the reader closes the pipe, the runner stops with the shell's
+    status for it, without a traceback."""
+    printing = (
+        "import salesdw.cli as cli\n"
+        "def main():\n"
+        "    for number in range(200_000):\n"
+        "        print('line', number)\n"
+        "    return 0\n"
+        "cli.main = main\n"
+        "cli.console_main()\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", printing], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=PROJECT_ROOT
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline() == b"line 0\n"
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == EXIT_READER_GONE, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
