@@ -14,6 +14,7 @@ from salesdw.pipeline.dbt_schedule import (
     order_critical_path_first,
     previous_node_seconds,
 )
+from tests.helpers import build_warehouse, write_random_orders
 
 
 def test_the_long_chain_goes_before_cheap_side_nodes() -> None:
@@ -74,3 +75,38 @@ def test_daily_builds_with_previous_times_take_the_critical_path_order(
     assert GraphQueue.get is not original_get
     order_critical_path_first(tmp_path, threads=2, daily=False)  # a full build: dbt's own queue
     assert (GraphQueue._get_scores, GraphQueue.get) == (original_scores, original_get)
+
+
+@pytest.mark.parametrize(
+    ("full_refresh", "published", "daily"),
+    [
+        (False, False, True),  # an incremental build (nothing published yet: nothing to refresh)
+        (True, False, False),  # --full-refresh
+        (False, True, False),  # the runner's own full refresh (this warehouse records no loaded files)
+    ],
+)
+def test_the_runner_asks_for_the_daily_order_only_for_an_incremental_build(
+    full_refresh: bool, published: bool, daily: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """build.py hands dbt_schedule `daily=True` exactly when the build it starts is incremental."""
+    import duckdb
+
+    from salesdw.pipeline import build
+    from salesdw.pipeline.dbt_invoke import BuildOutcome
+
+    asked: list[bool] = []
+
+    def stopped_dbt(args: list[str], env: object, quiet: bool = True, daily: bool = False) -> BuildOutcome:
+        asked.append(daily)
+        assert ("--full-refresh" in args) is not daily
+        return BuildOutcome(success=False, nodes=(), error="stopped here by the test")
+
+    monkeypatch.setattr(build, "run_dbt", stopped_dbt)
+    raw = tmp_path / "orders.csv"
+    write_random_orders(raw, n_orders=50, seed=3, n_customers=20)
+    data = tmp_path / "data"
+    if published:
+        data.mkdir()
+        duckdb.connect(str(data / "warehouse.duckdb")).close()
+    run = build_warehouse(raw, data, full_refresh=full_refresh)
+    assert run.exit_code != 0 and asked == [daily], run.output
