@@ -110,11 +110,6 @@
     {{ return(adapter.get_columns_in_relation(relation) | map(attribute='name') | list) }}
 {%- endmacro %}
 
-{% macro sql_string_list(values) -%}
-    {#- A constant list for `in (...)`, '' first so it is never empty. -#}
-    '' {%- for value in values %}, '{{ value | replace("'", "''") }}'{% endfor %}
-{%- endmacro %}
-
 {% macro marketing_raw_rows(kind, csv_relation, jsonl_relation, loaded_files=none, loaded_relation=none) -%}
     {#- One row per raw record of the files of one kind (ad_spend or touchpoints), CSV and JSON lines alike:
         source_file, source_format, raw_line (the JSON line; null for CSV), is_json_object and one text column
@@ -283,29 +278,6 @@
     {%- else -%}
         1
     {%- endif -%}
-{%- endmacro %}
-
-{% macro loaded_source_files(relation) -%}
-    {#- The files an incremental model has already loaded (a constant list for pruning; the subquery filter
-        decides). Empty on a full build and in unit tests (`this` is a fixture CTE there). -#}
-    {%- set files = [] -%}
-    {%- if is_incremental() and execute and model.resource_type != 'unit_test' -%}
-        {%- set loaded = run_query("select distinct source_file from " ~ relation ~ " order by 1") -%}
-        {%- for row in loaded.rows -%}{%- do files.append(row[0]) -%}{%- endfor -%}
-    {%- endif -%}
-    {{ return(files) }}
-{%- endmacro %}
-
-{% macro not_loaded_yet(file_column, loaded_files, loaded_relation=none) -%}
-    {#- A filter that keeps the files an incremental model has not loaded yet: the constant list of the
-        files loaded_source_files() found, which lets DuckDB skip them before reading, and the subquery on the
-        loaded relation, which decides. Over its distinct file names: the relation has a row per record (10M
-        at 10M orders, ~20M touches), and `not in` over every row built a hash table of all of them to probe a
-        day's rows (1.0-1.8 -> 0.4 s for the sales staging of a 100,000-order file). -#}
-    {{ file_column }} not in ({{ sql_string_list(loaded_files) }})
-    {%- if loaded_relation is not none %}
-        and {{ file_column }} not in (select distinct source_file from {{ loaded_relation }})
-    {%- endif %}
 {%- endmacro %}
 
 {% macro has_loaded_marketing(loaded_files_relation) -%}
